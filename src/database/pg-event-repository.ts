@@ -1,0 +1,54 @@
+import { RoomNotFound } from '../domain/errors.js';
+import type { EventRepository, EventWindow } from '../domain/ports/repositories.js';
+import type { NewRoomEvent, RoomEvent } from '../domain/room-event.js';
+import type { SqlExecutor } from './sql.js';
+
+interface EventRow {
+  room_id: string;
+  seq: string | number;
+  type: string;
+  data: unknown;
+  sender: string;
+  at: Date;
+}
+
+const COLUMNS = 'room_id, seq, type, data, sender, at';
+
+/** Room events in PostgreSQL (real or embedded). */
+export class PgEventRepository implements EventRepository {
+  constructor(private readonly sql: SqlExecutor) {}
+
+  async append(event: NewRoomEvent): Promise<RoomEvent> {
+    // One statement: the row lock taken by the UPDATE orders concurrent appends to a room, and the
+    // seq is only spent when the insert commits with it, so seqs have no holes and no duplicates.
+    const rows = await this.sql.query<{ seq: string | number; at: Date }>(
+      `WITH next AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq)
+       INSERT INTO events (room_id, seq, type, data, sender)
+       SELECT $1, last_seq, $2, $3::json, $4 FROM next
+       RETURNING seq, at`,
+      [event.room, event.type, JSON.stringify(event.data), event.sender],
+    );
+    const row = rows[0];
+    if (!row) throw new RoomNotFound(event.room);
+    return { ...event, seq: Number(row.seq), at: row.at };
+  }
+
+  async listAfter(roomId: string, afterSeq: number, limit: number): Promise<EventWindow> {
+    const rows = await this.sql.query<EventRow>(
+      `SELECT ${COLUMNS} FROM events WHERE room_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [roomId, afterSeq, limit],
+    );
+    const bounds = await this.sql.query<{ first_seq: string | number }>(
+      `SELECT COALESCE((SELECT min(seq) FROM events WHERE room_id = $1), last_seq + 1) AS first_seq
+       FROM rooms WHERE id = $1`,
+      [roomId],
+    );
+    const firstSeq = bounds[0];
+    if (!firstSeq) throw new RoomNotFound(roomId);
+    return { items: rows.map(toEvent), firstSeq: Number(firstSeq.first_seq) };
+  }
+}
+
+function toEvent(row: EventRow): RoomEvent {
+  return { room: row.room_id, seq: Number(row.seq), type: row.type, data: row.data, sender: row.sender, at: row.at };
+}

@@ -1,0 +1,50 @@
+import pg from 'pg';
+import type { SqlDatabase, SqlExecutor } from './sql.js';
+
+/** A real PostgreSQL server reached through a `pg` pool. */
+export class PgPoolDatabase implements SqlDatabase {
+  private readonly pool: pg.Pool;
+
+  constructor(connectionString: string, maxConnections = 10) {
+    this.pool = new pg.Pool({ connectionString, max: maxConnections });
+    // An idle client losing its server connection must not crash the process; the next query reports it.
+    this.pool.on('error', () => {});
+  }
+
+  async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+    const result = await this.pool.query(text, params as unknown[]);
+    return result.rows as Row[];
+  }
+
+  async exec(script: string): Promise<void> {
+    await this.pool.query(script);
+  }
+
+  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const tx: SqlExecutor = {
+      query: async <Row>(text: string, params: readonly unknown[] = []) =>
+        (await client.query(text, params as unknown[])).rows as Row[],
+      exec: async (script: string) => {
+        await client.query(script);
+      },
+    };
+    try {
+      await client.query('BEGIN');
+      const result = await work(tx);
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').then(
+        () => client.release(),
+        (rollbackError: Error) => client.release(rollbackError),
+      );
+      throw error;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}

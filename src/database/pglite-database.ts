@@ -1,0 +1,65 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import lockfile from 'proper-lockfile';
+import type { SqlDatabase, SqlExecutor } from './sql.js';
+
+/** The embedded PostgreSQL (PGlite), kept in a directory that this process locks for itself. */
+export class PgliteDatabase implements SqlDatabase {
+  private constructor(
+    private readonly db: PGlite,
+    private readonly unlock: () => Promise<void>,
+  ) {}
+
+  /** Opens (creating if needed) the database under `dataDir`; refuses a directory another process holds. */
+  static async open(dataDir: string): Promise<PgliteDatabase> {
+    await mkdir(dataDir, { recursive: true });
+    // PGlite does not lock its directory, and two writers would corrupt it.
+    const unlock = await lockfile.lock(dataDir, {
+      realpath: false,
+      stale: 10_000,
+      // A lock left by a killed process goes stale after 10 s; wait that long for it.
+      retries: { retries: 12, minTimeout: 1000, maxTimeout: 1000 },
+    });
+    try {
+      const db = await PGlite.create(dataDir);
+      return new PgliteDatabase(db, unlock);
+    } catch (error) {
+      await unlock();
+      throw error;
+    }
+  }
+
+  /** An in-memory database, gone when closed: for tests. */
+  static async inMemory(): Promise<PgliteDatabase> {
+    return new PgliteDatabase(await PGlite.create(), async () => {});
+  }
+
+  query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return runQuery<Row>(this.db, text, params);
+  }
+
+  async exec(script: string): Promise<void> {
+    await this.db.exec(script);
+  }
+
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) =>
+      work({
+        query: <Row>(text: string, params: readonly unknown[] = []) => runQuery<Row>(tx, text, params),
+        exec: async (script: string) => {
+          await tx.exec(script);
+        },
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+    await this.unlock();
+  }
+}
+
+async function runQuery<Row>(db: PGlite | Transaction, text: string, params: readonly unknown[]): Promise<Row[]> {
+  const result = await db.query<Row>(text, params as unknown[]);
+  return result.rows;
+}

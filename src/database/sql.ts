@@ -1,0 +1,22 @@
+/** Runs SQL: `query` for one parameterised statement, `exec` for a parameterless script. */
+export interface SqlExecutor {
+  query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  exec(script: string): Promise<void>;
+}
+
+/** A database connection (pool or embedded) that can also run transactions. */
+export interface SqlDatabase extends SqlExecutor {
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The PostgreSQL error code of a failed statement, if it has one. */
+export function sqlErrorCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
+    return error.code;
+  }
+  return undefined;
+}
+
+export const UNIQUE_VIOLATION = '23505';

@@ -1,0 +1,43 @@
+/** Base of every error a caller can cause; `code` is the stable protocol error code. */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+}
+
+/** The room does not exist. */
+export class RoomNotFound extends DomainError {
+  readonly code = 'room_not_found';
+  constructor(roomId: string) {
+    super(`room '${roomId}' does not exist`);
+  }
+}
+
+/** A room with this id already exists. */
+export class RoomExists extends DomainError {
+  readonly code = 'room_exists';
+  constructor(roomId: string) {
+    super(`room '${roomId}' already exists`);
+  }
+}
+
+/** The room has reached its capacity. */
+export class RoomFull extends DomainError {
+  readonly code = 'room_full';
+  constructor(roomId: string, capacity: number) {
+    super(`room '${roomId}' is full (${capacity} members)`);
+  }
+}
+
+/** The caller may not do this (not a member, reserved event type, ...). */
+export class Forbidden extends DomainError {
+  readonly code = 'forbidden';
+}
+
+/** A well-formed request that the rules do not accept. */
+export class InvalidRequest extends DomainError {
+  readonly code = 'invalid_request';
+}
+
+/** Event data larger than the protocol allows. */
+export class PayloadTooLarge extends DomainError {
+  readonly code = 'payload_too_large';
+}

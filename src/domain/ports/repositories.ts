@@ -1,0 +1,61 @@
+import type { Member } from '../member.js';
+import type { Page, PageRequest } from '../page.js';
+import type { Room } from '../room.js';
+import type { NewRoomEvent, RoomEvent } from '../room-event.js';
+
+/** Data needed to create a room; the store sets seq 0, the time and the member count. */
+export interface NewRoom {
+  readonly id: string;
+  readonly name: string;
+  readonly capacity: number;
+  readonly epoch: string;
+}
+
+/** Rooms, as stored. */
+export interface RoomRepository {
+  /** Throws `RoomExists` when the id is taken. */
+  create(room: NewRoom): Promise<Room>;
+  find(roomId: string): Promise<Room | null>;
+  /** Like `find`, and holds the room against concurrent changes until the unit of work ends. */
+  findForUpdate(roomId: string): Promise<Room | null>;
+  list(page: PageRequest): Promise<Page<Room>>;
+}
+
+/** Memberships, as stored. */
+export interface MemberRepository {
+  find(roomId: string, userId: string): Promise<Member | null>;
+  /** Adds the member and counts it in the room's `memberCount`. */
+  add(member: Omit<Member, 'joinedAt'>): Promise<Member>;
+  /** Removes the member; false when it was not one. */
+  remove(roomId: string, userId: string): Promise<boolean>;
+  list(roomId: string, page: PageRequest): Promise<Page<Member>>;
+}
+
+/** Events of a room, and the window of them still kept. */
+export interface EventWindow {
+  readonly items: RoomEvent[];
+  /** Oldest seq still kept (lastSeq + 1 when none is). */
+  readonly firstSeq: number;
+}
+
+/** A room's event stream, as stored. */
+export interface EventRepository {
+  /** Stores the event with the room's next seq, atomically; throws `RoomNotFound` for an unknown room. */
+  append(event: NewRoomEvent): Promise<RoomEvent>;
+  /** Events with seq > afterSeq, ascending, at most `limit`. */
+  listAfter(roomId: string, afterSeq: number, limit: number): Promise<EventWindow>;
+}
+
+/** The repositories bound to one transaction. */
+export interface Repositories {
+  readonly rooms: RoomRepository;
+  readonly members: MemberRepository;
+  readonly events: EventRepository;
+}
+
+/** Runs work atomically: all of it is stored, or none. */
+export interface UnitOfWork {
+  run<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+  /** The same repositories outside a transaction, for reads. */
+  readonly repos: Repositories;
+}

@@ -1,0 +1,43 @@
+import { RoomNotFound } from '../domain/errors.js';
+import type { Pusher } from '../domain/ports/pusher.js';
+import type { UnitOfWork } from '../domain/ports/repositories.js';
+import type { Room } from '../domain/room.js';
+import { MEMBER_JOINED } from '../domain/room-event.js';
+import type { User } from '../domain/user.js';
+import { requireRoom } from './room-access.js';
+
+export interface JoinResult {
+  readonly room: Room;
+  /** True on the first join, when `member.joined` was stored and pushed. */
+  readonly joined: boolean;
+}
+
+/** Makes the user a member (idempotent); the first join stores and pushes `member.joined`. */
+export class JoinRoom {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly pusher: Pusher,
+  ) {}
+
+  async execute(user: User, roomId: string): Promise<JoinResult> {
+    if (await this.uow.repos.members.find(roomId, user.id)) {
+      return { room: await requireRoom(this.uow.repos, roomId), joined: false };
+    }
+    // Locking the room row serialises joins, so capacity holds under concurrent joiners.
+    const event = await this.uow.run(async (repos) => {
+      const room = await repos.rooms.findForUpdate(roomId);
+      if (!room) throw new RoomNotFound(roomId);
+      if (await repos.members.find(roomId, user.id)) return null;
+      room.assertCanJoin();
+      await repos.members.add({ roomId, userId: user.id, name: user.name });
+      return repos.events.append({
+        room: roomId,
+        type: MEMBER_JOINED,
+        data: { userId: user.id, name: user.name },
+        sender: user.id,
+      });
+    });
+    if (event) this.pusher.push(event);
+    return { room: await requireRoom(this.uow.repos, roomId), joined: event !== null };
+  }
+}

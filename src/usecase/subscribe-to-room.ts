@@ -1,0 +1,17 @@
+import type { Room } from '../domain/room.js';
+import type { User } from '../domain/user.js';
+import type { GetRoom } from './get-room.js';
+import type { JoinRoom } from './join-room.js';
+
+/** What a connection must do before receiving a room: users join it, services only need it to exist. */
+export class SubscribeToRoom {
+  constructor(
+    private readonly joinRoom: JoinRoom,
+    private readonly getRoom: GetRoom,
+  ) {}
+
+  async execute(user: User, roomId: string): Promise<Room> {
+    if (user.isService) return this.getRoom.execute(roomId);
+    return (await this.joinRoom.execute(user, roomId)).room;
+  }
+}

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RoomExists, RoomNotFound } from '../../src/domain/errors.js';
+import type { UnitOfWork } from '../../src/domain/ports/repositories.js';
+import { migrate } from '../../src/database/migrate.js';
+import { PgUnitOfWork } from '../../src/database/pg-unit-of-work.js';
+import { type TestDatabase, embeddedTestDatabase, postgresTestDatabase } from '../support/databases.js';
+import { serviceUrl, skipReason } from '../support/services.js';
+
+const postgresUrl = serviceUrl('DATABASE_URL');
+
+describe('repositories on the embedded database', () => {
+  repositoryContract(embeddedTestDatabase);
+});
+
+describe.skipIf(!postgresUrl)(`repositories on PostgreSQL ${postgresUrl ? '' : skipReason('DATABASE_URL')}`, () => {
+  repositoryContract(() => postgresTestDatabase(postgresUrl!));
+});
+
+function repositoryContract(open: () => Promise<TestDatabase>): void {
+  let database: TestDatabase;
+  let uow: UnitOfWork;
+  let roomCounter = 0;
+
+  beforeAll(async () => {
+    database = await open();
+    uow = new PgUnitOfWork(database.db);
+  });
+  afterAll(() => database?.dispose());
+
+  async function newRoom(capacity = 10) {
+    roomCounter += 1;
+    return uow.repos.rooms.create({ id: `room-${roomCounter}`, name: `Room ${roomCounter}`, capacity, epoch: `e${roomCounter}` });
+  }
+
+  it('migrations are idempotent', async () => {
+    expect(await migrate(database.db)).toEqual([]);
+  });
+
+  it('creates a room with seq 0 and refuses a second one with the same id', async () => {
+    const room = await newRoom();
+    expect(room).toMatchObject({ name: room.name, capacity: 10, lastSeq: 0, memberCount: 0 });
+    expect(room.createdAt).toBeInstanceOf(Date);
+    await expect(uow.repos.rooms.create({ id: room.id, name: 'again', capacity: 1, epoch: 'x' })).rejects.toBeInstanceOf(
+      RoomExists,
+    );
+  });
+
+  it('finds a room, and null for an unknown one', async () => {
+    const room = await newRoom();
+    expect((await uow.repos.rooms.find(room.id))?.id).toBe(room.id);
+    expect(await uow.repos.rooms.find('no-such-room')).toBeNull();
+  });
+
+  it('pages through rooms by id', async () => {
+    const ids = new Set<string>();
+    let afterKey: string | undefined;
+    for (let pages = 0; pages < 100; pages += 1) {
+      const page = await uow.repos.rooms.list({ limit: 2, afterKey });
+      page.items.forEach((room) => ids.add(room.id));
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      if (!page.nextKey) break;
+      afterKey = page.nextKey;
+    }
+    const all = await uow.repos.rooms.list({ limit: 1000 });
+    expect([...ids]).toEqual(all.items.map((room) => room.id));
+    expect(all.nextKey).toBeNull();
+  });
+
+  it('adds and removes members, keeping the member count', async () => {
+    const room = await newRoom();
+    await uow.repos.members.add({ roomId: room.id, userId: 'ann', name: 'Ann' });
+    await uow.repos.members.add({ roomId: room.id, userId: 'bob', name: 'Bob' });
+    await uow.repos.members.add({ roomId: room.id, userId: 'bob', name: 'Bob' });
+    expect((await uow.repos.rooms.find(room.id))?.memberCount).toBe(2);
+    expect(await uow.repos.members.find(room.id, 'ann')).toMatchObject({ userId: 'ann', name: 'Ann' });
+    expect(await uow.repos.members.remove(room.id, 'ann')).toBe(true);
+    expect(await uow.repos.members.remove(room.id, 'ann')).toBe(false);
+    expect((await uow.repos.rooms.find(room.id))?.memberCount).toBe(1);
+    const page = await uow.repos.members.list(room.id, { limit: 10 });
+    expect(page.items.map((member) => member.userId)).toEqual(['bob']);
+  });
+
+  it('appends events with seqs 1..n and lists them after a seq', async () => {
+    const room = await newRoom();
+    for (let i = 0; i < 5; i += 1) {
+      await uow.repos.events.append({ room: room.id, type: 'msg', data: { i, text: "it's \"quoted\" ; DROP TABLE rooms" }, sender: 'ann' });
+    }
+    const window = await uow.repos.events.listAfter(room.id, 2, 10);
+    expect(window.firstSeq).toBe(1);
+    expect(window.items.map((event) => event.seq)).toEqual([3, 4, 5]);
+    expect(window.items[0]).toMatchObject({ room: room.id, type: 'msg', sender: 'ann', data: { i: 2 } });
+    expect((await uow.repos.rooms.find(room.id))?.lastSeq).toBe(5);
+  });
+
+  it('keeps event data exactly as published', async () => {
+    const room = await newRoom();
+    const data = { z: 1, a: [null, true, 1.5, 'ünï\u0000cödé 🎉'], nested: { deep: { deeper: {} } } };
+    await uow.repos.events.append({ room: room.id, type: 'msg', data, sender: 'ann' });
+    const [event] = (await uow.repos.events.listAfter(room.id, 0, 1)).items;
+    expect(JSON.stringify(event?.data)).toBe(JSON.stringify(data));
+  });
+
+  it('reports firstSeq as lastSeq + 1 when a room has no events', async () => {
+    const room = await newRoom();
+    expect(await uow.repos.events.listAfter(room.id, 0, 10)).toEqual({ items: [], firstSeq: 1 });
+  });
+
+  it('refuses to append to an unknown room', async () => {
+    await expect(uow.repos.events.append({ room: 'ghost', type: 'msg', data: 1, sender: 'ann' })).rejects.toBeInstanceOf(
+      RoomNotFound,
+    );
+  });
+
+  it('gives 20 concurrent publishers on one room the seqs 1..N exactly', async () => {
+    const room = await newRoom();
+    const publishers = 20;
+    const perPublisher = 25;
+    const seqs = await Promise.all(
+      Array.from({ length: publishers }, async (_, publisher) => {
+        const mine: number[] = [];
+        for (let i = 0; i < perPublisher; i += 1) {
+          const event = await uow.repos.events.append({ room: room.id, type: 'msg', data: { publisher, i }, sender: `p${publisher}` });
+          mine.push(event.seq);
+        }
+        return mine;
+      }),
+    );
+    const total = publishers * perPublisher;
+    expect(seqs.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    const stored = await uow.repos.events.listAfter(room.id, 0, 1000);
+    expect(stored.items.map((event) => event.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+  });
+
+  it('rolls a unit of work back whole when it throws', async () => {
+    const room = await newRoom();
+    await expect(
+      uow.run(async (repos) => {
+        await repos.members.add({ roomId: room.id, userId: 'carl', name: 'Carl' });
+        await repos.events.append({ room: room.id, type: 'msg', data: 1, sender: 'carl' });
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await uow.repos.members.find(room.id, 'carl')).toBeNull();
+    expect((await uow.repos.rooms.find(room.id))?.lastSeq).toBe(0);
+  });
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { migrate } from '../../src/database/migrate.js';
+import { PgPoolDatabase } from '../../src/database/pg-pool-database.js';
+import { PgliteDatabase } from '../../src/database/pglite-database.js';
+import type { SqlDatabase } from '../../src/database/sql.js';
+import { serviceUrl } from './services.js';
+
+/** A migrated, empty database of its own for one test file; `dispose` removes it. */
+export interface TestDatabase {
+  readonly kind: 'postgres' | 'embedded';
+  readonly db: SqlDatabase;
+  /** The connection string of this database, for a server started in a child process. */
+  readonly url?: string;
+  dispose(): Promise<void>;
+}
+
+/** A fresh database on the PostgreSQL server at `serverUrl`, dropped on dispose. */
+export async function postgresTestDatabase(serverUrl: string): Promise<TestDatabase> {
+  const name = `roomcast_t_${randomBytes(6).toString('hex')}`;
+  await withAdmin(serverUrl, (admin) => admin.query(`CREATE DATABASE ${name}`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const db = new PgPoolDatabase(url.toString(), 20);
+  await migrate(db);
+  return {
+    kind: 'postgres',
+    db,
+    url: url.toString(),
+    async dispose() {
+      await db.close();
+      await withAdmin(serverUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}
+
+/** A fresh in-memory embedded database. */
+export async function embeddedTestDatabase(): Promise<TestDatabase> {
+  const db = await PgliteDatabase.inMemory();
+  await migrate(db);
+  return { kind: 'embedded', db, dispose: () => db.close() };
+}
+
+/** The real PostgreSQL when DATABASE_URL is set, the embedded one otherwise. */
+export function testDatabase(): Promise<TestDatabase> {
+  const url = serviceUrl('DATABASE_URL');
+  return url ? postgresTestDatabase(url) : embeddedTestDatabase();
+}
+
+async function withAdmin(serverUrl: string, work: (admin: pg.Client) => Promise<unknown>): Promise<void> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await work(admin);
+  } finally {
+    await admin.end();
+  }
+}
