@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+
+const environmentSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+    DATA_DIR: z.string().min(1).default('./data'),
+    AUTH_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    ALLOWED_ORIGINS: optionalText,
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    PING_INTERVAL_MS: positiveInt(25_000),
+    SEND_QUEUE_LIMIT: positiveInt(1024 * 1024),
+    MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(100),
+    SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  })
+  .refine((env) => env.NODE_ENV !== 'production' || env.AUTH_SECRET !== undefined, {
+    message: 'is required when NODE_ENV=production',
+    path: ['AUTH_SECRET'],
+  });
+
+/** The server's settings, read once from the environment at start. */
+export interface Config {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly port: number;
+  readonly host: string;
+  /** Unset: the embedded database under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  /** Unset (outside production): development mode with a random secret and the token endpoint. */
+  readonly authSecret: string | undefined;
+  /** Exact origins, or `*`; undefined: no Origin check and no CORS headers. */
+  readonly allowedOrigins: readonly string[] | undefined;
+  readonly logLevel: string;
+  readonly pingIntervalMs: number;
+  readonly sendQueueLimitBytes: number;
+  readonly maxSubscriptionsPerConnection: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Thrown for a bad setting; its message is one line naming the variable. */
+export class ConfigError extends Error {}
+
+/** Validates the environment; throws `ConfigError` naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    authSecret: e.AUTH_SECRET,
+    allowedOrigins: e.ALLOWED_ORIGINS?.split(',').map((origin) => origin.trim()).filter(Boolean),
+    logLevel: e.LOG_LEVEL,
+    pingIntervalMs: e.PING_INTERVAL_MS,
+    sendQueueLimitBytes: e.SEND_QUEUE_LIMIT,
+    maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}

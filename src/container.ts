@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { type DependencyContainer, container as rootContainer, instanceCachingFactory } from 'tsyringe';
+import type { Config } from './config.js';
+import { DatabaseHealth } from './database/database-health.js';
+import { migrate } from './database/migrate.js';
+import { PgPoolDatabase } from './database/pg-pool-database.js';
+import { PgUnitOfWork } from './database/pg-unit-of-work.js';
+import { PgliteDatabase } from './database/pglite-database.js';
+import type { SqlDatabase } from './database/sql.js';
+import type { Presence } from './domain/ports/presence.js';
+import type { Pusher } from './domain/ports/pusher.js';
+import type { UnitOfWork } from './domain/ports/repositories.js';
+import { CreateRoom } from './usecase/create-room.js';
+import { GetPresence } from './usecase/get-presence.js';
+import { GetRoom } from './usecase/get-room.js';
+import { JoinRoom } from './usecase/join-room.js';
+import { LeaveRoom } from './usecase/leave-room.js';
+import { ListEvents } from './usecase/list-events.js';
+import { ListMembers } from './usecase/list-members.js';
+import { ListRooms } from './usecase/list-rooms.js';
+import { PublishEvent } from './usecase/publish-event.js';
+import { SubscribeToRoom } from './usecase/subscribe-to-room.js';
+import { TokenService } from './web/auth/token-service.js';
+import { createHttpApp } from './web/http-app.js';
+import type { RoomUseCases } from './web/routes/room-routes.js';
+import { CloseCode } from './web/ws/close-codes.js';
+import { WsGateway } from './web/ws/ws-gateway.js';
+import { WsHub } from './web/ws/ws-hub.js';
+
+/** Injection tokens: interfaces do not exist at run time, so they are looked up by symbol. */
+export const TOKENS = {
+  Config: Symbol('Config'),
+  Logger: Symbol('Logger'),
+  Database: Symbol('Database'),
+  UnitOfWork: Symbol('UnitOfWork'),
+  Pusher: Symbol('Pusher'),
+  Presence: Symbol('Presence'),
+  TokenService: Symbol('TokenService'),
+} as const;
+
+/** A running server. */
+export interface App {
+  readonly server: Server;
+  readonly port: number;
+  readonly hub: WsHub;
+  readonly container: DependencyContainer;
+  /** Resolves once everything has closed: new work refused, sockets closed (1001), HTTP closed, database closed. */
+  shutdown(): Promise<void>;
+}
+
+export interface BuildOptions {
+  readonly logger: Logger;
+  /** A database the caller opened (and will close); by default the config's one is opened and owned. */
+  readonly database?: SqlDatabase;
+}
+
+/** Opens the configured database: PostgreSQL with DATABASE_URL, the embedded one under DATA_DIR otherwise. */
+export async function openDatabase(config: Config): Promise<SqlDatabase> {
+  return config.databaseUrl ? new PgPoolDatabase(config.databaseUrl) : PgliteDatabase.open(config.dataDir);
+}
+
+/** Registers every concrete class; the only place (with main.ts) that names them. */
+export function registerAll(container: DependencyContainer, config: Config, logger: Logger, database: SqlDatabase): void {
+  const single = <T>(factory: (c: DependencyContainer) => T) => ({ useFactory: instanceCachingFactory<T>(factory) });
+  const uow = (c: DependencyContainer) => c.resolve<UnitOfWork>(TOKENS.UnitOfWork);
+  const pusher = (c: DependencyContainer) => c.resolve<Pusher>(TOKENS.Pusher);
+
+  container.register(TOKENS.Config, { useValue: config });
+  container.register(TOKENS.Logger, { useValue: logger });
+  container.register(TOKENS.Database, { useValue: database });
+  container.register(TOKENS.UnitOfWork, single((c) => new PgUnitOfWork(c.resolve(TOKENS.Database))));
+  container.register(WsHub, single(() => new WsHub()));
+  container.register(TOKENS.Pusher, { useToken: WsHub });
+  container.register(TOKENS.Presence, { useToken: WsHub });
+  container.register(
+    TOKENS.TokenService,
+    single(() => new TokenService(config.authSecret ?? randomBytes(32).toString('hex'), config.nodeEnv === 'production')),
+  );
+  container.register(CreateRoom, single((c) => new CreateRoom(uow(c))));
+  container.register(GetRoom, single((c) => new GetRoom(uow(c))));
+  container.register(ListRooms, single((c) => new ListRooms(uow(c))));
+  container.register(JoinRoom, single((c) => new JoinRoom(uow(c), pusher(c))));
+  container.register(LeaveRoom, single((c) => new LeaveRoom(uow(c), pusher(c))));
+  container.register(ListMembers, single((c) => new ListMembers(uow(c))));
+  container.register(PublishEvent, single((c) => new PublishEvent(uow(c), pusher(c))));
+  container.register(ListEvents, single((c) => new ListEvents(uow(c))));
+  container.register(GetPresence, single((c) => new GetPresence(uow(c), c.resolve<Presence>(TOKENS.Presence))));
+  container.register(SubscribeToRoom, single((c) => new SubscribeToRoom(c.resolve(JoinRoom), c.resolve(GetRoom))));
+}
+
+/** Builds and starts the server on `config.port` (0: any free port). */
+export async function buildApp(config: Config, options: BuildOptions): Promise<App> {
+  const { logger } = options;
+  const database = options.database ?? (await openDatabase(config));
+  const ownsDatabase = options.database === undefined;
+  const applied = await migrate(database);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+
+  const container = rootContainer.createChildContainer();
+  registerAll(container, config, logger, database);
+  const hub = container.resolve(WsHub);
+  const tokens = container.resolve<TokenService>(TOKENS.TokenService);
+  let isStopping = false;
+
+  const useCases: RoomUseCases = {
+    createRoom: container.resolve(CreateRoom),
+    getRoom: container.resolve(GetRoom),
+    listRooms: container.resolve(ListRooms),
+    joinRoom: container.resolve(JoinRoom),
+    leaveRoom: container.resolve(LeaveRoom),
+    listMembers: container.resolve(ListMembers),
+    publishEvent: container.resolve(PublishEvent),
+    listEvents: container.resolve(ListEvents),
+    getPresence: container.resolve(GetPresence),
+  };
+  const app = createHttpApp({
+    useCases,
+    tokens,
+    isDevMode: config.authSecret === undefined,
+    allowedOrigins: config.allowedOrigins,
+    healthChecks: [new DatabaseHealth(database)],
+    isStopping: () => isStopping,
+    logger,
+  });
+  const gateway = new WsGateway({
+    hub,
+    tokens,
+    session: {
+      subscribeToRoom: container.resolve(SubscribeToRoom),
+      getRoom: useCases.getRoom,
+      leaveRoom: useCases.leaveRoom,
+      publishEvent: useCases.publishEvent,
+      maxSubscriptions: config.maxSubscriptionsPerConnection,
+    },
+    allowedOrigins: config.allowedOrigins,
+    sendQueueLimitBytes: config.sendQueueLimitBytes,
+    pingIntervalMs: config.pingIntervalMs,
+    logger,
+  });
+
+  const server = createServer(app);
+  gateway.attach(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, host: config.host, database: config.databaseUrl ? 'postgres' : 'embedded' }, 'roomcast listening');
+
+  let stopped: Promise<void> | undefined;
+  const shutdown = () => {
+    stopped ??= (async () => {
+      isStopping = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await gateway.close(CloseCode.GoingAway, 'server shutting down', config.shutdownTimeoutMs);
+      const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      await closed;
+      clearTimeout(timer);
+      if (ownsDatabase) await database.close();
+      logger.info('roomcast stopped');
+    })();
+    return stopped;
+  };
+  return { server, port, hub, container, shutdown };
+}

@@ -1,0 +1,41 @@
+import 'reflect-metadata';
+import { pino } from 'pino';
+import { ConfigError, loadConfig } from './config.js';
+import { buildApp } from './container.js';
+
+/** Starts roomcast from the environment; stops cleanly on SIGTERM and SIGINT. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`roomcast: ${error.message}\n`);
+    process.exit(1);
+  }
+  const logger = pino({
+    level: config.logLevel,
+    redact: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]'],
+  });
+  if (config.authSecret === undefined) {
+    logger.warn('development mode: AUTH_SECRET is not set, so tokens are signed with a random secret and POST /v1/dev/tokens is open');
+  }
+  const app = await buildApp(config, { logger });
+  const stop = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutting down');
+    app.shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`roomcast: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import { z } from 'zod';
+import type { User } from '../../domain/user.js';
+import { ApiError } from '../errors.js';
+
+const CLOCK_TOLERANCE_SECONDS = 5;
+
+const claimsSchema = z.object({
+  sub: z
+    .string()
+    .min(1)
+    .max(128)
+    .refine((sub) => !sub.includes('\u0000')),
+  name: z.string().max(100).optional(),
+  scope: z.string().optional(),
+  exp: z.number().optional(),
+});
+
+/** A verified token: who it names and when it stops being valid. */
+export interface Identity {
+  readonly user: User;
+  /** Seconds since the epoch; undefined when the token never expires (outside production). */
+  readonly expiresAt: number | undefined;
+}
+
+/** Verifies and (in development) issues HS256 JWTs signed with the server's secret. */
+export class TokenService {
+  private readonly key: Uint8Array;
+
+  constructor(
+    secret: string,
+    private readonly requireExpiry: boolean,
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  /** Throws `unauthenticated` for a token that is malformed, badly signed, expired or not yet valid. */
+  async verify(token: string): Promise<Identity> {
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: this.requireExpiry ? ['sub', 'exp'] : ['sub'],
+      }));
+    } catch (error) {
+      throw new ApiError('unauthenticated', describeFailure(error));
+    }
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) throw new ApiError('unauthenticated', 'token claims are malformed');
+    const { sub, name, scope, exp } = claims.data;
+    return { user: { id: sub, name: name || sub, isService: scope === 'service' }, expiresAt: exp };
+  }
+
+  /** A token for `userId`, valid for `ttlSeconds`. */
+  issue(userId: string, name: string, ttlSeconds: number): Promise<string> {
+    return new SignJWT({ name })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(userId)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+      .sign(this.key);
+  }
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `token claim '${error.claim}' is invalid or missing`;
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm is not allowed (HS256 only)';
+  return 'token is invalid';
+}

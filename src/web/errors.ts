@@ -1,0 +1,66 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { DomainError } from '../domain/errors.js';
+
+/** An error of the web edge itself (auth, validation, routing), with its protocol code. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  invalid_request: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  room_not_found: 404,
+  not_found: 404,
+  room_full: 409,
+  room_exists: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  internal_error: 500,
+  unavailable: 503,
+};
+
+/** The protocol's error body. */
+export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
+  return { error: { code, message } };
+}
+
+/** Any unknown route is 404 `not_found`. */
+export const notFound: RequestHandler = (req) => {
+  throw new ApiError('not_found', `no route for ${req.method} ${req.path}`);
+};
+
+/** Maps every error to the JSON error body; only 500s are logged in full, and never sent. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const { code, message } = describe(error);
+    const status = STATUS_BY_CODE[code] ?? 500;
+    if (status === 500) logger.error({ err: error, reqId: req.id }, 'request failed');
+    res.status(status).json(errorBody(code, message));
+  };
+}
+
+function describe(error: unknown): { code: string; message: string } {
+  if (error instanceof ApiError || error instanceof DomainError) return { code: error.code, message: error.message };
+  switch (bodyParserType(error)) {
+    case 'entity.too.large':
+      return { code: 'payload_too_large', message: 'request body is too large' };
+    case 'entity.parse.failed':
+      return { code: 'invalid_request', message: 'body: not valid JSON' };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { code: 'invalid_request', message: 'body: unsupported encoding' };
+    default:
+      return { code: 'internal_error', message: 'internal error' };
+  }
+}
+
+function bodyParserType(error: unknown): unknown {
+  return typeof error === 'object' && error !== null && 'type' in error ? error.type : undefined;
+}

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import cors from 'cors';
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { HealthCheck } from '../domain/ports/health.js';
+import { authenticate } from './auth/bearer.js';
+import type { TokenService } from './auth/token-service.js';
+import { ApiError, errorHandler, notFound } from './errors.js';
+import { devTokenRoutes } from './routes/dev-token-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { type RoomUseCases, roomRoutes } from './routes/room-routes.js';
+
+/** Room event data may be 64 KiB; the rest of a body needs far less than this margin. */
+const BODY_LIMIT = '80kb';
+
+/** Everything the HTTP side needs, handed in by the composition root. */
+export interface HttpAppDeps {
+  readonly useCases: RoomUseCases;
+  readonly tokens: TokenService;
+  /** Development mode: serve `POST /v1/dev/tokens`. */
+  readonly isDevMode: boolean;
+  readonly allowedOrigins: readonly string[] | undefined;
+  readonly healthChecks: readonly HealthCheck[];
+  readonly isStopping: () => boolean;
+  readonly logger: Logger;
+}
+
+/** The express application: REST under /v1, health endpoints, one JSON error shape for everything. */
+export function createHttpApp(deps: HttpAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (_req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  if (deps.allowedOrigins) {
+    const origins = deps.allowedOrigins;
+    app.use(cors({ origin: origins.includes('*') ? '*' : [...origins], exposedHeaders: ['X-Request-Id', 'Retry-After'] }));
+  }
+  app.use((_req, _res, next) => {
+    if (deps.isStopping()) throw new ApiError('unavailable', 'server is shutting down');
+    next();
+  });
+  app.use(healthRoutes(deps.healthChecks, deps.isStopping));
+  app.use(express.json({ limit: BODY_LIMIT }));
+  if (deps.isDevMode) app.use('/v1', devTokenRoutes(deps.tokens));
+  app.use('/v1', roomRoutes(deps.useCases, authenticate(deps.tokens)));
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,26 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { TokenService } from '../auth/token-service.js';
+import { displayNameSchema } from '../schemas.js';
+import { parseOrThrow } from '../validation.js';
+
+const DEV_TOKEN_TTL_SECONDS = 24 * 60 * 60;
+
+const devTokenBody = z.object({
+  userId: z
+    .string()
+    .min(1)
+    .max(128)
+    .refine((id) => !id.includes('\u0000'), 'must not contain NUL characters'),
+  name: displayNameSchema.optional(),
+});
+
+/** Development mode only: `POST /v1/dev/tokens` hands out a 24-hour token for any user id. */
+export function devTokenRoutes(tokens: TokenService): Router {
+  const router = Router();
+  router.post('/dev/tokens', async (req, res) => {
+    const { userId, name } = parseOrThrow(devTokenBody, req.body, 'body');
+    res.status(201).json({ token: await tokens.issue(userId, name ?? userId, DEV_TOKEN_TTL_SECONDS) });
+  });
+  return router;
+}

@@ -1,0 +1,21 @@
+import { Router } from 'express';
+import type { HealthCheck } from '../../domain/ports/health.js';
+import { errorBody } from '../errors.js';
+
+/** `/healthz` (the process lives) and `/readyz` (dependencies answer and the server is not stopping). */
+export function healthRoutes(checks: readonly HealthCheck[], isStopping: () => boolean): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    if (isStopping()) {
+      res.status(503).json(errorBody('unavailable', 'server is shutting down'));
+      return;
+    }
+    const results = await Promise.all(checks.map((check) => check.isHealthy()));
+    if (results.every(Boolean)) res.json({ status: 'ready' });
+    else res.status(503).json(errorBody('unavailable', 'a dependency does not answer'));
+  });
+  return router;
+}

@@ -1,0 +1,134 @@
+import { type RequestHandler, Router } from 'express';
+import { z } from 'zod';
+import type { Member } from '../../domain/member.js';
+import type { Room } from '../../domain/room.js';
+import type { RoomEvent } from '../../domain/room-event.js';
+import type { CreateRoom } from '../../usecase/create-room.js';
+import type { GetPresence } from '../../usecase/get-presence.js';
+import type { GetRoom } from '../../usecase/get-room.js';
+import type { JoinRoom } from '../../usecase/join-room.js';
+import type { LeaveRoom } from '../../usecase/leave-room.js';
+import type { ListEvents } from '../../usecase/list-events.js';
+import type { ListMembers } from '../../usecase/list-members.js';
+import type { ListRooms } from '../../usecase/list-rooms.js';
+import type { PublishEvent } from '../../usecase/publish-event.js';
+import { currentUser } from '../auth/bearer.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import { capacitySchema, displayNameSchema, eventDataSchema, eventTypeSchema, roomIdSchema } from '../schemas.js';
+import { parseOrThrow } from '../validation.js';
+
+/** The use cases behind the room routes. */
+export interface RoomUseCases {
+  readonly createRoom: CreateRoom;
+  readonly getRoom: GetRoom;
+  readonly listRooms: ListRooms;
+  readonly joinRoom: JoinRoom;
+  readonly leaveRoom: LeaveRoom;
+  readonly listMembers: ListMembers;
+  readonly publishEvent: PublishEvent;
+  readonly listEvents: ListEvents;
+  readonly getPresence: GetPresence;
+}
+
+const createRoomBody = z.object({ id: roomIdSchema.optional(), name: displayNameSchema, capacity: capacitySchema.optional() });
+const publishBody = z.object({ type: eventTypeSchema, data: eventDataSchema });
+const roomParams = z.object({ room: roomIdSchema });
+const pageQuery = (max: number, fallback: number) =>
+  z.object({ limit: z.coerce.number().int().min(1).max(max).default(fallback), cursor: z.string().optional() });
+const roomPageQuery = pageQuery(200, 50);
+const memberPageQuery = pageQuery(200, 50);
+const eventsQuery = z.object({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** REST calls under /v1/rooms; `auth` runs before each, so unknown routes stay 404 without a token. */
+export function roomRoutes(useCases: RoomUseCases, auth: RequestHandler): Router {
+  const router = Router();
+
+  router.post('/rooms', auth, async (req, res) => {
+    const body = parseOrThrow(createRoomBody, req.body, 'body');
+    res.status(201).json(roomJson(await useCases.createRoom.execute(currentUser(res), body)));
+  });
+
+  router.get('/rooms', auth, async (req, res) => {
+    const query = parseOrThrow(roomPageQuery, req.query, 'query');
+    const page = await useCases.listRooms.execute({ limit: query.limit, afterKey: decodeCursor(query.cursor) });
+    res.json({ items: page.items.map(roomJson), nextCursor: encodeCursor(page.nextKey) });
+  });
+
+  router.get('/rooms/:room', auth, async (req, res) => {
+    const { room } = parseOrThrow(roomParams, req.params, 'path');
+    res.json(roomJson(await useCases.getRoom.execute(room)));
+  });
+
+  router.put('/rooms/:room/members/me', auth, async (req, res) => {
+    const { room } = parseOrThrow(roomParams, req.params, 'path');
+    const result = await useCases.joinRoom.execute(currentUser(res), room);
+    res.status(result.joined ? 201 : 200).json(roomJson(result.room));
+  });
+
+  router.delete('/rooms/:room/members/me', auth, async (req, res) => {
+    const { room } = parseOrThrow(roomParams, req.params, 'path');
+    await useCases.leaveRoom.execute(currentUser(res), room);
+    res.status(204).end();
+  });
+
+  router.get('/rooms/:room/members', auth, async (req, res) => {
+    const { room } = parseOrThrow(roomParams, req.params, 'path');
+    const query = parseOrThrow(memberPageQuery, req.query, 'query');
+    const page = await useCases.listMembers.execute(currentUser(res), room, {
+      limit: query.limit,
+      afterKey: decodeCursor(query.cursor),
+    });
+    res.json({ items: page.items.map(memberJson), nextCursor: encodeCursor(page.nextKey) });
+  });
+
+  router.post('/rooms/:room/events', auth, async (req, res) => {
+    const { room } = parseOrThrow(roomParams, req.params, 'path');
+    const body = parseOrThrow(publishBody, req.body, 'body');
+    res.status(201).json(eventJson(await useCases.publishEvent.execute(currentUser(res), room, body.type, body.data)));
+  });
+
+  router.get('/rooms/:room/events', auth, async (req, res) => {
+    const { room } = parseOrThrow(roomParams, req.params, 'path');
+    const query = parseOrThrow(eventsQuery, req.query, 'query');
+    const window = await useCases.listEvents.execute(currentUser(res), room, query.after, query.limit);
+    res.json({ items: window.items.map(eventJson), firstSeq: window.firstSeq });
+  });
+
+  router.get('/rooms/:room/presence', auth, async (req, res) => {
+    const { room } = parseOrThrow(roomParams, req.params, 'path');
+    res.json({ items: await useCases.getPresence.execute(currentUser(res), room) });
+  });
+
+  return router;
+}
+
+function roomJson(room: Room) {
+  return {
+    id: room.id,
+    name: room.name,
+    capacity: room.capacity,
+    lastSeq: room.lastSeq,
+    epoch: room.epoch,
+    createdAt: room.createdAt.toISOString(),
+    memberCount: room.memberCount,
+  };
+}
+
+function memberJson(member: Member) {
+  return { userId: member.userId, name: member.name, joinedAt: member.joinedAt.toISOString() };
+}
+
+/** The event as REST returns it: the same fields as a WebSocket `event` push. */
+export function eventJson(event: RoomEvent) {
+  return {
+    room: event.room,
+    seq: event.seq,
+    type: event.type,
+    data: event.data,
+    sender: event.sender,
+    at: event.at.toISOString(),
+  };
+}

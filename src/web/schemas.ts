@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+/** Field rules shared by REST and WebSocket input. */
+export const roomIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must match ^[a-z0-9][a-z0-9_-]{0,63}$');
+export const eventTypeSchema = z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'must match ^[a-z][a-z0-9_.-]{0,63}$');
+export const displayNameSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine((name) => !name.includes('\u0000'), 'must not contain NUL characters');
+export const capacitySchema = z.number().int().min(1).max(100_000);
+/** `data` is required and may be any JSON value, `null` included. */
+export const eventDataSchema = z.custom<unknown>((data) => data !== undefined, {
+  message: 'is required',
+  params: { isMissingField: true },
+});
+export const typeFilterSchema = z.array(eventTypeSchema).max(100);

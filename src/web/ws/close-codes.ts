@@ -1,0 +1,17 @@
+/** WebSocket close codes the server sends, and what each tells a client (see docs/protocol.md). */
+export const CloseCode = {
+  /** Server going away (shutdown, deploy): reconnect with backoff, rejoin with `since`. */
+  GoingAway: 1001,
+  /** Policy violation (sustained abuse): reconnect only after a long backoff. */
+  PolicyViolation: 1008,
+  /** A client frame over the size limit: do not resend it. */
+  MessageTooBig: 1009,
+  /** Internal error: reconnect with backoff. */
+  InternalError: 1011,
+  /** Too slow: the send queue overflowed; reconnect and rejoin with `since`. */
+  TryAgainLater: 1013,
+  /** The token expired or was revoked: get a new token, then reconnect. */
+  TokenExpired: 4001,
+} as const;
+
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];

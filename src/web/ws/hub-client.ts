@@ -1,0 +1,13 @@
+import type { User } from '../../domain/user.js';
+import type { Frame } from './codec.js';
+
+/** What the Hub may do with a connection: nothing more than this. */
+export interface HubClient {
+  readonly user: User;
+  /** Queues a frame for sending; a client whose queue overflows closes itself (1013). */
+  enqueue(frame: Frame): void;
+  /** Closes the connection after what is queued; the client reports its end through its own callback. */
+  close(code: number, reason: string): void;
+  /** One heartbeat tick: pings, or terminates a client that missed the previous pong. */
+  keepAlive(): void;
+}

@@ -1,0 +1,75 @@
+import type { HubClient } from './hub-client.js';
+import type { Subscription } from './subscription.js';
+
+/** Counts of what the Hub holds, for tests and metrics. */
+export interface HubCounts {
+  readonly clients: number;
+  readonly subscriptions: number;
+  readonly rooms: number;
+}
+
+/** The Hub's index: room → clients and client → rooms, kept in step; an empty room is deleted at once. */
+export class RoomRegistry {
+  private readonly byRoom = new Map<string, Map<HubClient, Subscription>>();
+  private readonly byClient = new Map<HubClient, Map<string, Subscription>>();
+  private subscriptionCount = 0;
+
+  addClient(client: HubClient): void {
+    if (!this.byClient.has(client)) this.byClient.set(client, new Map());
+  }
+
+  hasClient(client: HubClient): boolean {
+    return this.byClient.has(client);
+  }
+
+  /** Forgets the client and all its subscriptions. */
+  removeClient(client: HubClient): void {
+    const rooms = this.byClient.get(client);
+    if (!rooms) return;
+    for (const roomId of [...rooms.keys()]) this.delete(client, roomId);
+    this.byClient.delete(client);
+  }
+
+  /** Adds or replaces the client's subscription to the room; the client must be registered. */
+  set(client: HubClient, roomId: string, subscription: Subscription): void {
+    const rooms = this.byClient.get(client);
+    if (!rooms) return;
+    if (!rooms.has(roomId)) this.subscriptionCount += 1;
+    rooms.set(roomId, subscription);
+    let members = this.byRoom.get(roomId);
+    if (!members) {
+      members = new Map();
+      this.byRoom.set(roomId, members);
+    }
+    members.set(client, subscription);
+  }
+
+  get(client: HubClient, roomId: string): Subscription | undefined {
+    return this.byClient.get(client)?.get(roomId);
+  }
+
+  delete(client: HubClient, roomId: string): void {
+    const rooms = this.byClient.get(client);
+    if (!rooms?.delete(roomId)) return;
+    this.subscriptionCount -= 1;
+    const members = this.byRoom.get(roomId);
+    members?.delete(client);
+    if (members?.size === 0) this.byRoom.delete(roomId);
+  }
+
+  subscribers(roomId: string): ReadonlyMap<HubClient, Subscription> | undefined {
+    return this.byRoom.get(roomId);
+  }
+
+  subscriptionsOf(client: HubClient): number {
+    return this.byClient.get(client)?.size ?? 0;
+  }
+
+  clients(): IterableIterator<HubClient> {
+    return this.byClient.keys();
+  }
+
+  counts(): HubCounts {
+    return { clients: this.byClient.size, subscriptions: this.subscriptionCount, rooms: this.byRoom.size };
+  }
+}

@@ -1,0 +1,47 @@
+import type { Frame } from './codec.js';
+import type { HubClient } from './hub-client.js';
+
+interface HeldEvent {
+  readonly seq: number;
+  readonly type: string;
+  readonly frame: Frame;
+}
+
+/**
+ * One connection's interest in one room. It starts held: live events are kept until the joiner
+ * has read where the room stands, then `release` sends the ones after that point. From then on
+ * each event goes out at most once, in the order pushed, if the type filter admits it.
+ */
+export class Subscription {
+  private afterSeq = 0;
+  private held: HeldEvent[] | null = [];
+
+  constructor(private types: ReadonlySet<string> | null) {}
+
+  setTypes(types: ReadonlySet<string> | null): void {
+    this.types = types;
+  }
+
+  offer(client: HubClient, seq: number, type: string, frame: Frame): void {
+    if (this.held) {
+      this.held.push({ seq, type, frame });
+      return;
+    }
+    this.deliver(client, seq, type, frame);
+  }
+
+  /** Goes live: events up to `afterSeq` are the joiner's already; held ones after it are sent now. */
+  release(client: HubClient, afterSeq: number): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = null;
+    this.afterSeq = afterSeq;
+    for (const event of held) this.deliver(client, event.seq, event.type, event.frame);
+  }
+
+  private deliver(client: HubClient, seq: number, type: string, frame: Frame): void {
+    if (seq <= this.afterSeq) return;
+    this.afterSeq = seq;
+    if (this.types === null || this.types.has(type)) client.enqueue(frame);
+  }
+}

@@ -1,0 +1,102 @@
+import type { WebSocket } from 'ws';
+import type { User } from '../../domain/user.js';
+import { CloseCode } from './close-codes.js';
+import type { Frame } from './codec.js';
+import type { HubClient } from './hub-client.js';
+
+/** Above this many bytes in the socket's own buffer, the writer waits for it to drain. */
+const SOCKET_HIGH_WATER_BYTES = 64 * 1024;
+const TEXT_FRAME = { binary: false } as const;
+
+/** How a connection ended, for logs and metrics. */
+export type ClientEnd = 'closed' | 'overflow' | 'missed-pong';
+
+/**
+ * One WebSocket connection: its user, a bounded send queue drained by its own writer, and its
+ * keepalive state. It reports its end once, through `onClosed`, driven by the socket's `close`.
+ */
+export class WsClient implements HubClient {
+  private readonly queue: Frame[] = [];
+  private queuedBytes = 0;
+  private isWaitingForDrain = false;
+  private isAlive = true;
+  private isClosing = false;
+  private endReason: ClientEnd = 'closed';
+  private readonly resume = (): void => {
+    this.isWaitingForDrain = false;
+    this.flush();
+  };
+
+  constructor(
+    private readonly socket: WebSocket,
+    readonly user: User,
+    private readonly queueLimitBytes: number,
+    onClosed: (client: WsClient, end: ClientEnd) => void,
+  ) {
+    socket.on('pong', () => {
+      this.isAlive = true;
+    });
+    socket.once('close', () => {
+      this.isClosing = true;
+      this.queue.length = 0;
+      this.queuedBytes = 0;
+      onClosed(this, this.endReason);
+    });
+  }
+
+  /** Queues a frame; past the limit (counting the socket's own buffer) the client is closed with 1013. */
+  enqueue(frame: Frame): void {
+    if (this.isClosing) return;
+    if (this.queuedBytes + this.socket.bufferedAmount + frame.length > this.queueLimitBytes) {
+      this.endReason = 'overflow';
+      this.abort(CloseCode.TryAgainLater, 'send queue overflow');
+      return;
+    }
+    this.queue.push(frame);
+    this.queuedBytes += frame.length;
+    if (!this.isWaitingForDrain) this.flush();
+  }
+
+  /** Sends what is queued, then the close frame. */
+  close(code: number, reason: string): void {
+    if (this.isClosing) return;
+    this.isClosing = true;
+    for (const frame of this.queue) this.socket.send(frame, TEXT_FRAME);
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    this.socket.close(code, reason);
+  }
+
+  keepAlive(): void {
+    if (!this.isAlive) {
+      this.endReason = 'missed-pong';
+      this.socket.terminate();
+      return;
+    }
+    this.isAlive = false;
+    this.socket.ping();
+  }
+
+  /** Drops what is queued and closes at once. */
+  private abort(code: number, reason: string): void {
+    this.isClosing = true;
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    this.socket.close(code, reason);
+  }
+
+  private flush(): void {
+    while (this.queue.length > 0 && !this.isClosing) {
+      const frame = this.queue.shift()!;
+      this.queuedBytes -= frame.length;
+      if (this.socket.bufferedAmount + frame.length < SOCKET_HIGH_WATER_BYTES) {
+        this.socket.send(frame, TEXT_FRAME);
+        continue;
+      }
+      // The socket is full: this frame's write callback is the signal to go on.
+      this.isWaitingForDrain = true;
+      this.socket.send(frame, TEXT_FRAME, this.resume);
+      return;
+    }
+  }
+}

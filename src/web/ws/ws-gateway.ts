@@ -1,0 +1,116 @@
+import { once } from 'node:events';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Identity, TokenService } from '../auth/token-service.js';
+import { ApiError } from '../errors.js';
+import { SUBPROTOCOL, isOriginAllowed, readUpgradeCredentials } from './upgrade-auth.js';
+import { refuseUpgrade } from './upgrade-refusal.js';
+import { type ClientEnd, WsClient } from './ws-client.js';
+import type { WsHub } from './ws-hub.js';
+import { WsSession, type WsSessionDeps } from './ws-session.js';
+
+export const WS_PATH = '/v1/ws';
+const MAX_FRAME_BYTES = 64 * 1024;
+
+/** What the gateway needs from the composition root. */
+export interface WsGatewayDeps {
+  readonly hub: WsHub;
+  readonly tokens: TokenService;
+  readonly session: Omit<WsSessionDeps, 'hub' | 'logger'>;
+  readonly allowedOrigins: readonly string[] | undefined;
+  readonly sendQueueLimitBytes: number;
+  readonly pingIntervalMs: number;
+  readonly logger: Logger;
+}
+
+/**
+ * The WebSocket entrance: checks path, origin and token before the upgrade (refusing with a
+ * plain HTTP error, so no socket exists for a stranger), then wires each connection to a
+ * client, a session and the Hub. It owns the one heartbeat timer.
+ */
+export class WsGateway {
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    clientTracking: false,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  });
+  private readonly sockets = new Set<WebSocket>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private isStopping = false;
+
+  constructor(private readonly deps: WsGatewayDeps) {}
+
+  attach(server: Server): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => socket.destroy());
+      this.upgrade(req, socket, head).catch((error: unknown) => {
+        this.deps.logger.error({ err: error }, 'websocket upgrade failed');
+        if (!socket.destroyed) refuseUpgrade(socket, 500, 'internal_error', 'internal error');
+      });
+    });
+    this.heartbeat = setInterval(() => this.deps.hub.keepAliveAll(), this.deps.pingIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  /** Refuses new upgrades, closes every connection with `code` after its queue; terminates what is left after the timeout. */
+  async close(code: number, reason: string, timeoutMs: number): Promise<void> {
+    this.isStopping = true;
+    clearInterval(this.heartbeat);
+    const ends = [...this.sockets].map((ws) => once(ws, 'close'));
+    this.deps.hub.closeAll(code, reason);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([Promise.all(ends), timeout]);
+    clearTimeout(timer);
+    for (const ws of this.sockets) ws.terminate();
+    this.wss.close();
+  }
+
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== WS_PATH) return refuseUpgrade(socket, 404, 'not_found', `no WebSocket endpoint at ${url.pathname}`);
+    if (this.isStopping) return refuseUpgrade(socket, 503, 'unavailable', 'server is shutting down');
+    if (url.searchParams.has('token')) {
+      return refuseUpgrade(socket, 401, 'unauthenticated', 'tokens are not accepted in the URL; use the subprotocol or the Authorization header');
+    }
+    if (!isOriginAllowed(req.headers.origin, this.deps.allowedOrigins)) {
+      return refuseUpgrade(socket, 403, 'forbidden', 'origin not allowed');
+    }
+    const credentials = readUpgradeCredentials(req);
+    if (credentials.offersSubprotocols && !credentials.offersRoomcast) {
+      return refuseUpgrade(socket, 400, 'invalid_request', `subprotocol ${SUBPROTOCOL} is required`);
+    }
+    if (!credentials.token) return refuseUpgrade(socket, 401, 'unauthenticated', 'missing token');
+    let identity: Identity;
+    try {
+      identity = await this.deps.tokens.verify(credentials.token);
+    } catch (error) {
+      if (error instanceof ApiError) return refuseUpgrade(socket, 401, error.code, error.message);
+      throw error;
+    }
+    if (socket.destroyed) return;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.connect(ws, identity));
+  }
+
+  private connect(ws: WebSocket, identity: Identity): void {
+    const { hub, logger } = this.deps;
+    const user = identity.user;
+    ws.on('error', (error) => logger.debug({ err: error, userId: user.id }, 'websocket error'));
+    this.sockets.add(ws);
+    ws.once('close', () => this.sockets.delete(ws));
+    const client = new WsClient(ws, user, this.deps.sendQueueLimitBytes, (ended: WsClient, end: ClientEnd) => {
+      hub.unregister(ended);
+      logger.info({ userId: user.id, end }, 'websocket closed');
+    });
+    const session = new WsSession(client, { ...this.deps.session, hub, logger });
+    hub.register(client);
+    ws.on('message', (data, isBinary) => session.receive(data as Buffer, isBinary));
+    logger.info({ userId: user.id }, 'websocket opened');
+  }
+}

@@ -1,0 +1,118 @@
+import type { Presence, PresentUser } from '../../domain/ports/presence.js';
+import type { Pusher } from '../../domain/ports/pusher.js';
+import type { RoomEvent } from '../../domain/room-event.js';
+import { encodeEvent } from './codec.js';
+import type { HubClient } from './hub-client.js';
+import { type HubCounts, RoomRegistry } from './room-registry.js';
+import { Subscription } from './subscription.js';
+
+/**
+ * The one place that knows which connection receives which room. Every change and every push
+ * is a command run to completion, one at a time: a command issued while another runs (a client
+ * closing during a fan-out) is queued behind it, so the index is never seen half-changed.
+ * Nothing here awaits: database work happens before a command is issued.
+ */
+export class WsHub implements Pusher, Presence {
+  private readonly registry = new RoomRegistry();
+  private readonly commands: (() => void)[] = [];
+  private isDraining = false;
+
+  register(client: HubClient): void {
+    this.run(() => this.registry.addClient(client));
+  }
+
+  /** Safe to call more than once, and for a client never registered. */
+  unregister(client: HubClient): void {
+    this.run(() => this.registry.removeClient(client));
+  }
+
+  /** Starts (or replaces) a held subscription; `release` makes it live. Ignored for an unregistered client. */
+  subscribe(client: HubClient, roomId: string, types: ReadonlySet<string> | null): void {
+    this.run(() => this.registry.set(client, roomId, new Subscription(types)));
+  }
+
+  /** Makes a held subscription live after `afterSeq`, sending the held events past it. */
+  release(client: HubClient, roomId: string, afterSeq: number): void {
+    this.run(() => this.registry.get(client, roomId)?.release(client, afterSeq));
+  }
+
+  unsubscribe(client: HubClient, roomId: string): void {
+    this.run(() => this.registry.delete(client, roomId));
+  }
+
+  setFilter(client: HubClient, roomId: string, types: ReadonlySet<string> | null): void {
+    this.run(() => this.registry.get(client, roomId)?.setTypes(types));
+  }
+
+  evict(roomId: string, userId: string): void {
+    this.run(() => {
+      const subscribers = this.registry.subscribers(roomId);
+      if (!subscribers) return;
+      for (const client of [...subscribers.keys()]) {
+        if (client.user.id === userId) this.registry.delete(client, roomId);
+      }
+    });
+  }
+
+  push(event: RoomEvent): void {
+    this.run(() => {
+      const subscribers = this.registry.subscribers(event.room);
+      if (!subscribers) return;
+      const frame = encodeEvent(event);
+      for (const [client, subscription] of subscribers) subscription.offer(client, event.seq, event.type, frame);
+    });
+  }
+
+  isSubscribed(client: HubClient, roomId: string): boolean {
+    return this.registry.get(client, roomId) !== undefined;
+  }
+
+  subscriptionsOf(client: HubClient): number {
+    return this.registry.subscriptionsOf(client);
+  }
+
+  inRoom(roomId: string): PresentUser[] {
+    const byUser = new Map<string, PresentUser>();
+    for (const client of this.registry.subscribers(roomId)?.keys() ?? []) {
+      const seen = byUser.get(client.user.id);
+      byUser.set(client.user.id, {
+        userId: client.user.id,
+        name: client.user.name,
+        connections: (seen?.connections ?? 0) + 1,
+      });
+    }
+    return [...byUser.values()];
+  }
+
+  /** One heartbeat tick for every registered client. */
+  keepAliveAll(): void {
+    this.run(() => {
+      for (const client of this.registry.clients()) client.keepAlive();
+    });
+  }
+
+  /** Closes every client (shutdown); each reports its end and is unregistered then. */
+  closeAll(code: number, reason: string): void {
+    this.run(() => {
+      for (const client of this.registry.clients()) client.close(code, reason);
+    });
+  }
+
+  counts(): HubCounts {
+    return this.registry.counts();
+  }
+
+  private run(command: () => void): void {
+    if (this.isDraining) {
+      this.commands.push(command);
+      return;
+    }
+    this.isDraining = true;
+    try {
+      command();
+      for (let next = this.commands.shift(); next; next = this.commands.shift()) next();
+    } finally {
+      this.isDraining = false;
+    }
+  }
+}

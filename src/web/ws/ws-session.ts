@@ -1,0 +1,133 @@
+import type { Logger } from 'pino';
+import { DomainError } from '../../domain/errors.js';
+import type { GetRoom } from '../../usecase/get-room.js';
+import type { LeaveRoom } from '../../usecase/leave-room.js';
+import type { PublishEvent } from '../../usecase/publish-event.js';
+import type { SubscribeToRoom } from '../../usecase/subscribe-to-room.js';
+import { type ClientOp, parseClientFrame } from './client-ops.js';
+import { type FrameId, encodeError, encodeOk } from './codec.js';
+import type { WsClient } from './ws-client.js';
+import type { WsHub } from './ws-hub.js';
+
+/** What a session needs, shared by every connection. */
+export interface WsSessionDeps {
+  readonly hub: WsHub;
+  readonly subscribeToRoom: SubscribeToRoom;
+  readonly getRoom: GetRoom;
+  readonly leaveRoom: LeaveRoom;
+  readonly publishEvent: PublishEvent;
+  readonly maxSubscriptions: number;
+  readonly logger: Logger;
+}
+
+/** An error that exists only on the WebSocket side of the protocol. */
+class SessionError extends Error {
+  constructor(
+    readonly code: 'not_subscribed' | 'too_many_subscriptions' | 'invalid_request',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs one connection's ops, one at a time and in arrival order, so that replies come back in
+ * the order the frames were sent and a join is complete before the next op looks at it.
+ */
+export class WsSession {
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly client: WsClient,
+    private readonly deps: WsSessionDeps,
+  ) {}
+
+  /** Takes one frame off the socket. */
+  receive(data: Buffer, isBinary: boolean): void {
+    if (isBinary) {
+      this.client.enqueue(encodeError(undefined, 'invalid_message', 'frames must be text'));
+      return;
+    }
+    const parsed = parseClientFrame(data.toString('utf8'));
+    if ('problem' in parsed) {
+      const { id, code, message } = parsed.problem;
+      this.client.enqueue(encodeError(id, code, message));
+      return;
+    }
+    this.tail = this.tail.then(() => this.run(parsed.op, parsed.id));
+  }
+
+  private async run(op: ClientOp, id: FrameId): Promise<void> {
+    try {
+      // A join sends its own reply: the ok must go out before the room's events do.
+      if (op.op === 'join') await this.join(op, id);
+      else this.client.enqueue(encodeOk(id, await this.execute(op)));
+    } catch (error) {
+      this.client.enqueue(this.errorFrame(id, error));
+    }
+  }
+
+  private async execute(op: Exclude<ClientOp, { op: 'join' }>): Promise<Record<string, unknown>> {
+    const { hub } = this.deps;
+    const user = this.client.user;
+    switch (op.op) {
+      case 'unsubscribe':
+        this.requireSubscription(op.room);
+        hub.unsubscribe(this.client, op.room);
+        return { room: op.room };
+      case 'leave':
+        await this.deps.leaveRoom.execute(user, op.room);
+        return { room: op.room };
+      case 'filter':
+        this.requireSubscription(op.room);
+        hub.setFilter(this.client, op.room, toTypeSet(op.types));
+        return { room: op.room };
+      case 'publish':
+        return { seq: (await this.deps.publishEvent.execute(user, op.room, op.type, op.data)).seq };
+    }
+  }
+
+  private async join(op: Extract<ClientOp, { op: 'join' }>, id: FrameId): Promise<void> {
+    const { hub } = this.deps;
+    if (op.since !== undefined) {
+      throw new SessionError('invalid_request', 'since: resuming a room is not available yet; join without since');
+    }
+    if (!hub.isSubscribed(this.client, op.room) && hub.subscriptionsOf(this.client) >= this.deps.maxSubscriptions) {
+      throw new SessionError('too_many_subscriptions', `a connection may hold at most ${this.deps.maxSubscriptions} subscriptions`);
+    }
+    await this.deps.subscribeToRoom.execute(this.client.user, op.room);
+    // Held from here: every event committed after the read below is pushed after this point.
+    hub.subscribe(this.client, op.room, toTypeSet(op.types));
+    let lastSeq: number;
+    let epoch: string;
+    try {
+      ({ lastSeq, epoch } = await this.deps.getRoom.execute(op.room));
+    } catch (error) {
+      hub.unsubscribe(this.client, op.room);
+      throw error;
+    }
+    this.client.enqueue(encodeOk(id, { room: op.room, epoch, seq: lastSeq }));
+    hub.release(this.client, op.room, lastSeq);
+  }
+
+  private requireSubscription(roomId: string): void {
+    if (!this.deps.hub.isSubscribed(this.client, roomId)) {
+      throw new SessionError('not_subscribed', `this connection does not receive room '${roomId}'`);
+    }
+  }
+
+  private errorFrame(id: FrameId, error: unknown) {
+    if (error instanceof SessionError) return encodeError(id, error.code, error.message);
+    if (error instanceof DomainError) {
+      // Over WebSocket an oversized payload is one more unacceptable request.
+      const code = error.code === 'payload_too_large' ? 'invalid_request' : error.code;
+      return encodeError(id, code, error.message);
+    }
+    this.deps.logger.error({ err: error, userId: this.client.user.id }, 'websocket op failed');
+    return encodeError(id, 'internal_error', 'internal error');
+  }
+}
+
+function toTypeSet(types: readonly string[] | null | undefined): ReadonlySet<string> | null {
+  return types ? new Set(types) : null;
+}
