@@ -1,0 +1,36 @@
+import { pino } from 'pino';
+import { type Config, loadConfig } from '../../src/config.js';
+import { type App, buildApp } from '../../src/container.js';
+import { type TestDatabase, testDatabase } from './databases.js';
+import { TEST_SECRET } from './tokens.js';
+
+/** A real server on a free port over a database of its own. */
+export interface TestServer {
+  readonly app: App;
+  readonly baseUrl: string;
+  readonly wsUrl: string;
+  readonly database: TestDatabase;
+  stop(): Promise<void>;
+}
+
+/** Test settings: a fixed secret, port 0, quiet logs; `env` overrides any of them. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', AUTH_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...env });
+}
+
+/** Starts a server; pass `database` to share one between servers (the caller disposes it then). */
+export async function startTestServer(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestServer> {
+  const db = database ?? (await testDatabase());
+  const config = testConfig(env);
+  const app = await buildApp(config, { logger: pino({ level: config.logLevel }), database: db.db });
+  return {
+    app,
+    baseUrl: `http://127.0.0.1:${app.port}`,
+    wsUrl: `ws://127.0.0.1:${app.port}/v1/ws`,
+    database: db,
+    async stop() {
+      await app.shutdown();
+      if (!database) await db.dispose();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import WebSocket from 'ws';
+
+/** A JSON frame as the server sent it. */
+export type ServerFrame = Record<string, unknown> & { op: string };
+
+/** A real `ws` client that keeps every frame it receives and lets a test wait for conditions. */
+export class WsTestClient {
+  readonly frames: ServerFrame[] = [];
+  private nextId = 1;
+  private waiters: (() => void)[] = [];
+  closeCode: number | undefined;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      this.frames.push(JSON.parse(data.toString()) as ServerFrame);
+      this.notify();
+    });
+    socket.on('close', (code) => {
+      this.closeCode = code;
+      this.notify();
+    });
+  }
+
+  /** Opens a socket offering `roomcast.v1` and the token as a subprotocol. */
+  static async connect(url: string, token: string): Promise<WsTestClient> {
+    const socket = new WebSocket(url, ['roomcast.v1', `roomcast.token.${token}`]);
+    const client = new WsTestClient(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return client;
+  }
+
+  /** Sends an op with a fresh id and resolves to its reply (`ok` or `error`). */
+  async request(frame: Record<string, unknown>): Promise<ServerFrame> {
+    const id = this.nextId++;
+    this.socket.send(JSON.stringify({ ...frame, id }));
+    return this.waitFor(() => this.frames.find((f) => f.id === id && (f.op === 'ok' || f.op === 'error')));
+  }
+
+  /** The `event` pushes received for a room, in arrival order. */
+  events(room?: string): ServerFrame[] {
+    return this.frames.filter((frame) => frame.op === 'event' && (room === undefined || frame.room === room));
+  }
+
+  /** Resolves once `probe` returns something truthy; rejects after `timeoutMs`. */
+  waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const check = () => {
+        const value = probe();
+        if (value) {
+          clearTimeout(timer);
+          this.waiters = this.waiters.filter((waiter) => waiter !== check);
+          resolve(value);
+        }
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((waiter) => waiter !== check);
+        reject(new Error(`condition not met within ${timeoutMs} ms; last frames: ${JSON.stringify(this.frames.slice(-3))}`));
+      }, timeoutMs);
+      this.waiters.push(check);
+      check();
+    });
+  }
+
+  /** Resolves with the close code once the socket has closed. */
+  closed(): Promise<number> {
+    return this.waitFor(() => this.closeCode);
+  }
+
+  close(): Promise<number> {
+    if (this.closeCode === undefined) this.socket.close();
+    return this.closed();
+  }
+
+  private notify(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}
