@@ -21,6 +21,7 @@ import { LeaveRoom } from './usecase/leave-room.js';
 import { ListEvents } from './usecase/list-events.js';
 import { ListMembers } from './usecase/list-members.js';
 import { ListRooms } from './usecase/list-rooms.js';
+import { OrderedPublisher } from './usecase/ordered-publisher.js';
 import { PublishEvent } from './usecase/publish-event.js';
 import { SubscribeToRoom } from './usecase/subscribe-to-room.js';
 import { TokenService } from './web/auth/token-service.js';
@@ -67,6 +68,7 @@ export function registerAll(container: DependencyContainer, config: Config, logg
   const single = <T>(factory: (c: DependencyContainer) => T) => ({ useFactory: instanceCachingFactory<T>(factory) });
   const uow = (c: DependencyContainer) => c.resolve<UnitOfWork>(TOKENS.UnitOfWork);
   const pusher = (c: DependencyContainer) => c.resolve<Pusher>(TOKENS.Pusher);
+  const publisher = (c: DependencyContainer) => c.resolve(OrderedPublisher);
 
   container.register(TOKENS.Config, { useValue: config });
   container.register(TOKENS.Logger, { useValue: logger });
@@ -79,13 +81,14 @@ export function registerAll(container: DependencyContainer, config: Config, logg
     TOKENS.TokenService,
     single(() => new TokenService(config.authSecret ?? randomBytes(32).toString('hex'), config.nodeEnv === 'production')),
   );
+  container.register(OrderedPublisher, single((c) => new OrderedPublisher(pusher(c))));
   container.register(CreateRoom, single((c) => new CreateRoom(uow(c))));
   container.register(GetRoom, single((c) => new GetRoom(uow(c))));
   container.register(ListRooms, single((c) => new ListRooms(uow(c))));
-  container.register(JoinRoom, single((c) => new JoinRoom(uow(c), pusher(c))));
-  container.register(LeaveRoom, single((c) => new LeaveRoom(uow(c), pusher(c))));
+  container.register(JoinRoom, single((c) => new JoinRoom(uow(c), publisher(c))));
+  container.register(LeaveRoom, single((c) => new LeaveRoom(uow(c), publisher(c), pusher(c))));
   container.register(ListMembers, single((c) => new ListMembers(uow(c))));
-  container.register(PublishEvent, single((c) => new PublishEvent(uow(c), pusher(c))));
+  container.register(PublishEvent, single((c) => new PublishEvent(uow(c), publisher(c))));
   container.register(ListEvents, single((c) => new ListEvents(uow(c))));
   container.register(GetPresence, single((c) => new GetPresence(uow(c), c.resolve<Presence>(TOKENS.Presence))));
   container.register(SubscribeToRoom, single((c) => new SubscribeToRoom(c.resolve(JoinRoom), c.resolve(GetRoom))));

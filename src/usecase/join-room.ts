@@ -1,9 +1,9 @@
 import { RoomNotFound } from '../domain/errors.js';
-import type { Pusher } from '../domain/ports/pusher.js';
 import type { UnitOfWork } from '../domain/ports/repositories.js';
 import type { Room } from '../domain/room.js';
 import { MEMBER_JOINED } from '../domain/room-event.js';
 import type { User } from '../domain/user.js';
+import type { OrderedPublisher } from './ordered-publisher.js';
 import { requireRoom } from './room-access.js';
 
 export interface JoinResult {
@@ -16,7 +16,7 @@ export interface JoinResult {
 export class JoinRoom {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly pusher: Pusher,
+    private readonly publisher: OrderedPublisher,
   ) {}
 
   async execute(user: User, roomId: string): Promise<JoinResult> {
@@ -24,7 +24,7 @@ export class JoinRoom {
       return { room: await requireRoom(this.uow.repos, roomId), joined: false };
     }
     // Locking the room row serialises joins, so capacity holds under concurrent joiners.
-    const event = await this.uow.run(async (repos) => {
+    const event = await this.publisher.storeAndPush(roomId, () => this.uow.run(async (repos) => {
       const room = await repos.rooms.findForUpdate(roomId);
       if (!room) throw new RoomNotFound(roomId);
       if (await repos.members.find(roomId, user.id)) return null;
@@ -36,8 +36,7 @@ export class JoinRoom {
         data: { userId: user.id, name: user.name },
         sender: user.id,
       });
-    });
-    if (event) this.pusher.push(event);
+    }));
     return { room: await requireRoom(this.uow.repos, roomId), joined: event !== null };
   }
 }

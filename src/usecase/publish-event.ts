@@ -1,21 +1,21 @@
-import type { Pusher } from '../domain/ports/pusher.js';
 import type { UnitOfWork } from '../domain/ports/repositories.js';
 import { assertPublishable, type RoomEvent } from '../domain/room-event.js';
 import type { User } from '../domain/user.js';
+import type { OrderedPublisher } from './ordered-publisher.js';
 import { requireMemberAccess } from './room-access.js';
 
 /** Stores an event with the room's next seq, then pushes it to the room's subscribers. */
 export class PublishEvent {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly pusher: Pusher,
+    private readonly publisher: OrderedPublisher,
   ) {}
 
   async execute(user: User, roomId: string, type: string, data: unknown): Promise<RoomEvent> {
     assertPublishable(type, data);
     await requireMemberAccess(this.uow.repos, roomId, user);
-    const event = await this.uow.repos.events.append({ room: roomId, type, data, sender: user.id });
-    this.pusher.push(event);
-    return event;
+    return this.publisher.storeAndPush(roomId, () =>
+      this.uow.repos.events.append({ room: roomId, type, data, sender: user.id }),
+    );
   }
 }

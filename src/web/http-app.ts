@@ -49,11 +49,11 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     const origins = deps.allowedOrigins;
     app.use(cors({ origin: origins.includes('*') ? '*' : [...origins], exposedHeaders: ['X-Request-Id', 'Retry-After'] }));
   }
+  app.use(healthRoutes(deps.healthChecks, deps.isStopping));
   app.use((_req, _res, next) => {
     if (deps.isStopping()) throw new ApiError('unavailable', 'server is shutting down');
     next();
   });
-  app.use(healthRoutes(deps.healthChecks, deps.isStopping));
   app.use(express.json({ limit: BODY_LIMIT }));
   if (deps.isDevMode) app.use('/v1', devTokenRoutes(deps.tokens));
   app.use('/v1', roomRoutes(deps.useCases, authenticate(deps.tokens)));

@@ -42,8 +42,12 @@ export class WsSession {
     private readonly deps: WsSessionDeps,
   ) {}
 
-  /** Takes one frame off the socket. */
+  /** Takes one frame off the socket; its reply is sent after the replies to earlier frames. */
   receive(data: Buffer, isBinary: boolean): void {
+    this.tail = this.tail.then(() => this.run(data, isBinary));
+  }
+
+  private async run(data: Buffer, isBinary: boolean): Promise<void> {
     if (isBinary) {
       this.client.enqueue(encodeError(undefined, 'invalid_message', 'frames must be text'));
       return;
@@ -54,10 +58,7 @@ export class WsSession {
       this.client.enqueue(encodeError(id, code, message));
       return;
     }
-    this.tail = this.tail.then(() => this.run(parsed.op, parsed.id));
-  }
-
-  private async run(op: ClientOp, id: FrameId): Promise<void> {
+    const { op, id } = parsed;
     try {
       // A join sends its own reply: the ok must go out before the room's events do.
       if (op.op === 'join') await this.join(op, id);

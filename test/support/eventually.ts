@@ -1,0 +1,8 @@
+/** Resolves once `probe` returns true, checking every few milliseconds; rejects after `timeoutMs`. */
+export async function eventually(probe: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
