@@ -1,7 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import lockfile from 'proper-lockfile';
-import type { SqlDatabase, SqlExecutor } from './sql.js';
+import { type SqlDatabase, type SqlExecutor, sqlErrorCode } from './sql.js';
+
+const LOCK_STALE_MS = 5000;
 
 /** The embedded PostgreSQL (PGlite), kept in a directory that this process locks for itself. */
 export class PgliteDatabase implements SqlDatabase {
@@ -14,12 +16,17 @@ export class PgliteDatabase implements SqlDatabase {
   static async open(dataDir: string): Promise<PgliteDatabase> {
     await mkdir(dataDir, { recursive: true });
     // PGlite does not lock its directory, and two writers would corrupt it.
-    const unlock = await lockfile.lock(dataDir, {
-      realpath: false,
-      stale: 10_000,
-      // A lock left by a killed process goes stale after 10 s; wait that long for it.
-      retries: { retries: 12, minTimeout: 1000, maxTimeout: 1000 },
-    });
+    const unlock = await lockfile
+      .lock(dataDir, {
+        realpath: false,
+        stale: LOCK_STALE_MS,
+        // A lock left by a killed process goes stale after LOCK_STALE_MS: wait that long for it.
+        retries: { retries: LOCK_STALE_MS / 1000 + 1, minTimeout: 1000, maxTimeout: 1000 },
+      })
+      .catch((error: unknown) => {
+        if (sqlErrorCode(error) !== 'ELOCKED') throw error;
+        throw new Error(`DATA_DIR ${dataDir} is locked: another roomcast process is using it`);
+      });
     try {
       const db = await PGlite.create(dataDir);
       return new PgliteDatabase(db, unlock);

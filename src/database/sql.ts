@@ -11,7 +11,7 @@ export interface SqlDatabase extends SqlExecutor {
   close(): Promise<void>;
 }
 
-/** The PostgreSQL error code of a failed statement, if it has one. */
+/** The `code` of a failed call (a PostgreSQL SQLSTATE, a Node error code), if it has one. */
 export function sqlErrorCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
     return error.code;

@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../support/eventually.js';
+import { type TestServer, startTestServer } from '../../support/test-server.js';
+import { signToken } from '../../support/tokens.js';
+import { WsTestClient } from '../../support/ws-test-client.js';
+
+const PING_INTERVAL_MS = 100;
+let server: TestServer;
+let token: string;
+
+beforeAll(async () => {
+  server = await startTestServer({ PING_INTERVAL_MS: String(PING_INTERVAL_MS) });
+  token = await signToken('ann');
+});
+afterAll(() => server?.stop());
+
+describe('keepalive', () => {
+  it('keeps a client that answers pings', async () => {
+    const client = await WsTestClient.connect(server.wsUrl, token);
+    let pings = 0;
+    client.socket.on('ping', () => (pings += 1));
+    await eventually(() => pings >= 4);
+    expect(client.closeCode).toBeUndefined();
+    await client.close();
+  });
+
+  it('terminates a client that stops answering pings, and unregisters it', async () => {
+    const silent = await WsTestClient.connect(server.wsUrl, token);
+    await silent.request({ op: 'join', room: 'nowhere' });
+    // ws answers pings by itself; silence that answer to play a dead peer.
+    silent.socket.pong = () => {};
+    const started = Date.now();
+    expect(await silent.closed()).toBe(1006);
+    expect(Date.now() - started).toBeLessThan(PING_INTERVAL_MS * 2 + 1000);
+    await eventually(() => server.app.hub.counts().clients === 0);
+    expect(server.app.hub.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
+  });
+});
