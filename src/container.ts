@@ -74,7 +74,7 @@ export function registerAll(container: DependencyContainer, config: Config, logg
   container.register(TOKENS.Logger, { useValue: logger });
   container.register(TOKENS.Database, { useValue: database });
   container.register(TOKENS.UnitOfWork, single((c) => new PgUnitOfWork(c.resolve(TOKENS.Database))));
-  container.register(WsHub, single(() => new WsHub()));
+  container.register(WsHub, single(() => new WsHub((error) => logger.error({ err: error }, 'hub command failed'))));
   container.register(TOKENS.Pusher, { useToken: WsHub });
   container.register(TOKENS.Presence, { useToken: WsHub });
   container.register(

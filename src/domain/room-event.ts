@@ -1,4 +1,4 @@
-import { Forbidden, PayloadTooLarge } from './errors.js';
+import { Forbidden, InvalidRequest, PayloadTooLarge } from './errors.js';
 
 /** One event of a room's stream; `seq` is assigned by the store, per room, from 1 without holes. */
 export interface RoomEvent {
@@ -29,7 +29,9 @@ export function assertPublishable(type: string, data: unknown): void {
   if (isReservedType(type)) {
     throw new Forbidden(`event type '${type}' is reserved for the server`);
   }
-  const bytes = Buffer.byteLength(JSON.stringify(data), 'utf8');
+  const json: string | undefined = JSON.stringify(data);
+  if (json === undefined) throw new InvalidRequest('data: is required and must be a JSON value');
+  const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > MAX_EVENT_DATA_BYTES) {
     throw new PayloadTooLarge(`data is ${bytes} bytes; the limit is ${MAX_EVENT_DATA_BYTES}`);
   }

@@ -61,7 +61,9 @@ export function parseClientFrame(text: string): { op: ClientOp; id: FrameId } | 
   if (result.success) return { op: { op, ...result.data } as ClientOp, id };
   const issue = result.error.issues[0]!;
   const field = issue.path.map(String).join('.') || 'frame';
-  const isShapeIssue = SHAPE_ISSUES.has(issue.code) || (issue.code === 'custom' && issue.params?.isMissingField === true);
+  const isShapeIssue =
+    (SHAPE_ISSUES.has(issue.code) && !(issue.code === 'invalid_type' && issue.expected === 'int')) ||
+    (issue.code === 'custom' && issue.params?.isMissingField === true);
   const code = isShapeIssue ? 'invalid_message' : 'invalid_request';
   return { problem: { id, code, message: `${field}: ${issue.message}` } };
 }

@@ -17,6 +17,9 @@ export class WsHub implements Pusher, Presence {
   private readonly commands: (() => void)[] = [];
   private isDraining = false;
 
+  /** `reportError` hears of a command that threw; the Hub carries on with the next one. */
+  constructor(private readonly reportError: (error: unknown) => void) {}
+
   register(client: HubClient): void {
     this.run(() => this.registry.addClient(client));
   }
@@ -59,7 +62,14 @@ export class WsHub implements Pusher, Presence {
       const subscribers = this.registry.subscribers(event.room);
       if (!subscribers) return;
       const frame = encodeEvent(event);
-      for (const [client, subscription] of subscribers) subscription.offer(client, event.seq, event.type, frame);
+      for (const [client, subscription] of subscribers) {
+        // One failing client must not cost the others this event.
+        try {
+          subscription.offer(client, event.seq, event.type, frame);
+        } catch (error) {
+          this.reportError(error);
+        }
+      }
     });
   }
 
@@ -103,16 +113,16 @@ export class WsHub implements Pusher, Presence {
   }
 
   private run(command: () => void): void {
-    if (this.isDraining) {
-      this.commands.push(command);
-      return;
-    }
+    this.commands.push(command);
+    if (this.isDraining) return;
     this.isDraining = true;
-    try {
-      command();
-      for (let next = this.commands.shift(); next; next = this.commands.shift()) next();
-    } finally {
-      this.isDraining = false;
+    for (let next = this.commands.shift(); next; next = this.commands.shift()) {
+      try {
+        next();
+      } catch (error) {
+        this.reportError(error);
+      }
     }
+    this.isDraining = false;
   }
 }

@@ -1,0 +1,49 @@
+import type { User } from '../../../src/domain/user.js';
+import type { Frame } from '../../../src/web/ws/codec.js';
+import type { HubClient } from '../../../src/web/ws/hub-client.js';
+
+/** An `event` push as a client reads it off the wire. */
+export interface PushedEventFrame {
+  readonly op: 'event';
+  readonly room: string;
+  readonly seq: number;
+  readonly type: string;
+  readonly data: unknown;
+  readonly sender: string;
+  readonly at: string;
+}
+
+/** A `HubClient` that keeps every frame it is given; `onEnqueue` runs inside the Hub's fan-out. */
+export class FakeHubClient implements HubClient {
+  readonly frames: Frame[] = [];
+  readonly closes: { code: number; reason: string }[] = [];
+  keepAlives = 0;
+  onEnqueue: (frame: Frame) => void = () => undefined;
+  onClose: () => void = () => undefined;
+
+  constructor(readonly user: User) {}
+
+  enqueue(frame: Frame): void {
+    this.frames.push(frame);
+    this.onEnqueue(frame);
+  }
+
+  close(code: number, reason: string): void {
+    this.closes.push({ code, reason });
+    this.onClose();
+  }
+
+  keepAlive(): void {
+    this.keepAlives += 1;
+  }
+
+  /** Every frame received, parsed as JSON. */
+  get events(): PushedEventFrame[] {
+    return this.frames.map((frame) => JSON.parse(frame.toString('utf8')) as PushedEventFrame);
+  }
+
+  /** `room:seq` of every event received, in order. */
+  get received(): string[] {
+    return this.events.map((event) => `${event.room}:${event.seq}`);
+  }
+}

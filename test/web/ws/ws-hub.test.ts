@@ -1,0 +1,294 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { WsHub } from '../../../src/web/ws/ws-hub.js';
+import { FakeHubClient } from '../../support/fakes/fake-hub-client.js';
+import { roomEvent as event, person } from '../../support/fakes/fixtures.js';
+import { HUB_MODEL_CLIENTS, HUB_MODEL_ROOMS, type HubCommand, HubModel, TYPED_FILTER, hubCommand } from '../../support/fakes/hub-model.js';
+
+/** A Hub for which any failing command fails the test. */
+function newHub(): WsHub {
+  return new WsHub((error) => {
+    throw error;
+  });
+}
+
+function hubWith(...userIds: string[]): { hub: WsHub; clients: FakeHubClient[] } {
+  const hub = newHub();
+  const clients = userIds.map((id) => new FakeHubClient(person(id)));
+  clients.forEach((client) => hub.register(client));
+  return { hub, clients };
+}
+
+/** Subscribes and goes live at once, as a join does after reading the room's last seq. */
+function join(hub: WsHub, client: FakeHubClient, room: string, afterSeq = 0, types: ReadonlySet<string> | null = null): void {
+  hub.subscribe(client, room, types);
+  hub.release(client, room, afterSeq);
+}
+
+const EMPTY = { clients: 0, subscriptions: 0, rooms: 0 };
+
+describe('WsHub delivery', () => {
+  it('holds a new subscription, then sends only the held events after the released seq', () => {
+    const { hub, clients: [ann] } = hubWith('ann');
+    hub.subscribe(ann!, 'r', null);
+    [1, 2, 3].forEach((seq) => hub.push(event('r', seq)));
+    expect(ann!.frames).toEqual([]);
+
+    hub.release(ann!, 'r', 2);
+    hub.push(event('r', 4));
+
+    expect(ann!.received).toEqual(['r:3', 'r:4']);
+    expect(ann!.events[0]).toEqual({ op: 'event', room: 'r', seq: 3, type: 'chat', data: { seq: 3 }, sender: 'ann', at: '2024-01-01T00:00:03.000Z' });
+  });
+
+  it('delivers live events in push order exactly once, a repeated seq included', () => {
+    const { hub, clients: [ann] } = hubWith('ann');
+    hub.subscribe(ann!, 'r', null);
+    hub.push(event('r', 1));
+    hub.push(event('r', 1));
+    hub.release(ann!, 'r', 0);
+    [2, 2, 3, 3, 4].forEach((seq) => hub.push(event('r', seq)));
+    expect(ann!.received).toEqual(['r:1', 'r:2', 'r:3', 'r:4']);
+  });
+
+  it('sends each room only to its subscribers', () => {
+    const { hub, clients: [ann, bob] } = hubWith('ann', 'bob');
+    join(hub, ann!, 'a');
+    join(hub, bob!, 'b');
+    hub.push(event('a', 1));
+    hub.push(event('b', 1));
+    hub.push(event('nobody', 1));
+    expect(ann!.received).toEqual(['a:1']);
+    expect(bob!.received).toEqual(['b:1']);
+  });
+
+  it('shares one encoded frame among all recipients of a push', () => {
+    const { hub, clients } = hubWith('ann', 'bob', 'carl');
+    clients.forEach((client) => join(hub, client, 'r'));
+    hub.push(event('r', 1));
+    const [first, ...rest] = clients.map((client) => client.frames[0]);
+    expect(first).toBeInstanceOf(Buffer);
+    rest.forEach((frame) => expect(frame).toBe(first));
+  });
+
+  it('filters by type, held and live, and takes a new filter mid-stream', () => {
+    const { hub, clients: [ann] } = hubWith('ann');
+    hub.subscribe(ann!, 'r', new Set(['chat']));
+    hub.push(event('r', 1, 'chat'));
+    hub.push(event('r', 2, 'typing'));
+    hub.release(ann!, 'r', 0);
+    hub.push(event('r', 3, 'typing'));
+    hub.push(event('r', 4, 'chat'));
+    hub.setFilter(ann!, 'r', new Set(['typing']));
+    hub.push(event('r', 5, 'chat'));
+    hub.push(event('r', 6, 'typing'));
+    hub.setFilter(ann!, 'r', null);
+    hub.push(event('r', 7, 'chat'));
+    hub.push(event('r', 8, 'other'));
+    expect(ann!.received).toEqual(['r:1', 'r:4', 'r:6', 'r:7', 'r:8']);
+  });
+
+  it('replaces a subscription on a second subscribe: held again, one subscription', () => {
+    const { hub, clients: [ann] } = hubWith('ann');
+    join(hub, ann!, 'r');
+    hub.push(event('r', 1));
+    hub.subscribe(ann!, 'r', null);
+    hub.push(event('r', 2));
+    expect(ann!.received).toEqual(['r:1']);
+    expect(hub.counts()).toEqual({ clients: 1, subscriptions: 1, rooms: 1 });
+    hub.release(ann!, 'r', 1);
+    expect(ann!.received).toEqual(['r:1', 'r:2']);
+  });
+});
+
+describe('WsHub subscriptions', () => {
+  it('stops a room on unsubscribe and keeps the others', () => {
+    const { hub, clients: [ann] } = hubWith('ann');
+    join(hub, ann!, 'a');
+    join(hub, ann!, 'b');
+    hub.unsubscribe(ann!, 'a');
+    hub.unsubscribe(ann!, 'never-subscribed');
+    hub.push(event('a', 1));
+    hub.push(event('b', 1));
+    expect(ann!.received).toEqual(['b:1']);
+    expect(hub.isSubscribed(ann!, 'a')).toBe(false);
+    expect(hub.subscriptionsOf(ann!)).toBe(1);
+    expect(hub.counts()).toEqual({ clients: 1, subscriptions: 1, rooms: 1 });
+  });
+
+  it("evicts only that user's subscriptions to that room, on every connection", () => {
+    const { hub, clients: [ann1, ann2, bob] } = hubWith('ann', 'ann', 'bob');
+    [ann1!, ann2!, bob!].forEach((client) => join(hub, client, 'r'));
+    join(hub, ann1!, 's');
+    hub.evict('r', 'ann');
+    hub.evict('unknown-room', 'ann');
+    hub.push(event('r', 1));
+    hub.push(event('s', 1));
+    expect(ann1!.received).toEqual(['s:1']);
+    expect(ann2!.received).toEqual([]);
+    expect(bob!.received).toEqual(['r:1']);
+    expect(hub.counts()).toEqual({ clients: 3, subscriptions: 2, rooms: 2 });
+  });
+
+  it('forgets everything of an unregistered client and leaves no empty room behind', () => {
+    const { hub, clients: [ann, bob] } = hubWith('ann', 'bob');
+    join(hub, ann!, 'a');
+    join(hub, ann!, 'b');
+    join(hub, bob!, 'b');
+    hub.unregister(ann!);
+    expect(hub.counts()).toEqual({ clients: 1, subscriptions: 1, rooms: 1 });
+    expect(hub.inRoom('a')).toEqual([]);
+    hub.unregister(bob!);
+    hub.unregister(bob!);
+    hub.unregister(new FakeHubClient(person('ghost')));
+    expect(hub.counts()).toEqual(EMPTY);
+    hub.push(event('b', 1));
+    expect([...ann!.frames, ...bob!.frames]).toEqual([]);
+  });
+
+  it('ignores a subscribe for a client it does not hold', () => {
+    const hub = newHub();
+    const stranger = new FakeHubClient(person('ann'));
+    join(hub, stranger, 'r');
+    hub.push(event('r', 1));
+    expect(stranger.frames).toEqual([]);
+    expect(hub.isSubscribed(stranger, 'r')).toBe(false);
+    expect(hub.counts()).toEqual(EMPTY);
+  });
+
+  it('aggregates presence by user, counting connections', () => {
+    const { hub, clients: [ann1, ann2, bob, carl] } = hubWith('ann', 'ann', 'bob', 'carl');
+    [ann1!, ann2!, bob!].forEach((client) => join(hub, client, 'r'));
+    join(hub, carl!, 's');
+    const byId = (users: { userId: string }[]) => [...users].sort((a, b) => a.userId.localeCompare(b.userId));
+    expect(byId(hub.inRoom('r'))).toEqual([
+      { userId: 'ann', name: 'Ann', connections: 2 },
+      { userId: 'bob', name: 'Bob', connections: 1 },
+    ]);
+    hub.unsubscribe(ann2!, 'r');
+    expect(byId(hub.inRoom('r'))).toEqual([
+      { userId: 'ann', name: 'Ann', connections: 1 },
+      { userId: 'bob', name: 'Bob', connections: 1 },
+    ]);
+    expect(hub.inRoom('s')).toEqual([{ userId: 'carl', name: 'Carl', connections: 1 }]);
+    expect(hub.inRoom('empty')).toEqual([]);
+  });
+
+  it('ticks every client once on keepAliveAll, and closes every client on closeAll', () => {
+    const { hub, clients } = hubWith('ann', 'bob');
+    clients.forEach((client) => {
+      client.onClose = () => hub.unregister(client);
+    });
+    hub.keepAliveAll();
+    hub.closeAll(1001, 'shutdown');
+    expect(clients.map((client) => client.keepAlives)).toEqual([1, 1]);
+    expect(clients.map((client) => client.closes)).toEqual([[{ code: 1001, reason: 'shutdown' }], [{ code: 1001, reason: 'shutdown' }]]);
+    expect(hub.counts()).toEqual(EMPTY);
+  });
+});
+
+describe('WsHub commands issued during a fan-out', () => {
+  it('applies an unregister from inside a fan-out after it, and the others still get the event', () => {
+    const { hub, clients: [ann, bob, carl] } = hubWith('ann', 'bob', 'carl');
+    [ann!, bob!, carl!].forEach((client) => join(hub, client, 'r'));
+    bob!.onEnqueue = () => hub.unregister(bob!);
+    hub.push(event('r', 1));
+    expect([ann!, bob!, carl!].map((client) => client.received)).toEqual([['r:1'], ['r:1'], ['r:1']]);
+    expect(hub.counts()).toEqual({ clients: 2, subscriptions: 2, rooms: 1 });
+    hub.push(event('r', 2));
+    expect(bob!.received).toEqual(['r:1']);
+    expect(carl!.received).toEqual(['r:1', 'r:2']);
+  });
+
+  it('runs a push issued inside a fan-out after it, so every client sees both in order', () => {
+    const { hub, clients: [ann, bob, carl] } = hubWith('ann', 'bob', 'carl');
+    [ann!, bob!, carl!].forEach((client) => join(hub, client, 'r'));
+    let hasEchoed = false;
+    ann!.onEnqueue = () => {
+      if (hasEchoed) return;
+      hasEchoed = true;
+      hub.push(event('r', 2));
+    };
+    hub.push(event('r', 1));
+    [ann!, bob!, carl!].forEach((client) => expect(client.received).toEqual(['r:1', 'r:2']));
+  });
+
+  it('applies an unsubscribe of another client from inside a fan-out after the current event', () => {
+    const { hub, clients: [ann, bob] } = hubWith('ann', 'bob');
+    [ann!, bob!].forEach((client) => join(hub, client, 'r'));
+    ann!.onEnqueue = () => hub.unsubscribe(bob!, 'r');
+    hub.push(event('r', 1));
+    hub.push(event('r', 2));
+    expect(ann!.received).toEqual(['r:1', 'r:2']);
+    expect(bob!.received).toEqual(['r:1']);
+  });
+});
+
+describe('WsHub property', () => {
+  it('gives each client exactly the events pushed to its rooms while subscribed, in seq order, never twice', () => {
+    let delivered = 0;
+    fc.assert(
+      fc.property(fc.array(hubCommand, { minLength: 10, maxLength: 80, size: 'max' }), (steps) => {
+        const hub = newHub();
+        const clients = Array.from({ length: HUB_MODEL_CLIENTS }, (_, index) => new FakeHubClient(person(`user${index}`)));
+        clients.forEach((each) => hub.register(each));
+        const model = new HubModel();
+        for (const step of steps) {
+          runStep(hub, clients, model, step);
+          model.apply(step);
+          expect(hub.counts()).toEqual(model.counts());
+        }
+        clients.forEach((each, index) => {
+          expect(each.received).toEqual(model.expected[index]);
+          for (const roomId of HUB_MODEL_ROOMS) {
+            const seqs = each.events.filter((frame) => frame.room === roomId).map((frame) => frame.seq);
+            seqs.slice(1).forEach((seq, i) => expect(seq).toBeGreaterThan(seqs[i]!));
+          }
+          delivered += each.frames.length;
+        });
+        clients.forEach((each) => hub.unregister(each));
+        expect(hub.counts()).toEqual(EMPTY);
+      }),
+      { numRuns: 300 },
+    );
+    // The workload must actually deliver, or the property says nothing.
+    expect(delivered).toBeGreaterThan(600);
+  });
+});
+
+function runStep(hub: WsHub, clients: FakeHubClient[], model: HubModel, step: HubCommand): void {
+  if (step.kind === 'push') {
+    hub.push(model.eventFor(step));
+    return;
+  }
+  const target = clients[step.client]!;
+  const roomId = HUB_MODEL_ROOMS[step.room]!;
+  if (step.kind === 'subscribe') hub.subscribe(target, roomId, step.isTyped ? TYPED_FILTER : null);
+  if (step.kind === 'release') hub.release(target, roomId, model.releaseAfter(step));
+  if (step.kind === 'join') join(hub, target, roomId, model.lastSeqOf(roomId), step.isTyped ? TYPED_FILTER : null);
+  if (step.kind === 'unsubscribe') hub.unsubscribe(target, roomId);
+  if (step.kind === 'unregister') hub.unregister(target);
+  if (step.kind === 'register') hub.register(target);
+}
+
+describe('WsHub failures', () => {
+  it('reports a client that throws during a fan-out, delivers to the others, and runs what was queued behind it', () => {
+    const errors: unknown[] = [];
+    const hub = new WsHub((error) => errors.push(error));
+    const broken = new FakeHubClient(person('ann'));
+    const healthy = new FakeHubClient(person('bob'));
+    [broken, healthy].forEach((client) => hub.register(client));
+    join(hub, broken, 'r');
+    join(hub, healthy, 'r');
+    let hasThrown = false;
+    broken.onEnqueue = () => {
+      if (hasThrown) return;
+      hasThrown = true;
+      hub.push(event('r', 2));
+      throw new Error('socket exploded');
+    };
+    expect(() => hub.push(event('r', 1))).not.toThrow();
+    expect(errors).toHaveLength(1);
+    expect(healthy.received).toEqual(['r:1', 'r:2']);
+  });
+});
