@@ -63,7 +63,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     authSecret: e.AUTH_SECRET,
-    allowedOrigins: e.ALLOWED_ORIGINS?.split(',').map((origin) => origin.trim()).filter(Boolean),
+    allowedOrigins: e.ALLOWED_ORIGINS?.split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
     logLevel: e.LOG_LEVEL,
     pingIntervalMs: e.PING_INTERVAL_MS,
     sendQueueLimitBytes: e.SEND_QUEUE_LIMIT,

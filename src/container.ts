@@ -64,7 +64,12 @@ export async function openDatabase(config: Config): Promise<SqlDatabase> {
 }
 
 /** Registers every concrete class; the only place (with main.ts) that names them. */
-export function registerAll(container: DependencyContainer, config: Config, logger: Logger, database: SqlDatabase): void {
+export function registerAll(
+  container: DependencyContainer,
+  config: Config,
+  logger: Logger,
+  database: SqlDatabase,
+): void {
   const single = <T>(factory: (c: DependencyContainer) => T) => ({ useFactory: instanceCachingFactory<T>(factory) });
   const uow = (c: DependencyContainer) => c.resolve<UnitOfWork>(TOKENS.UnitOfWork);
   const pusher = (c: DependencyContainer) => c.resolve<Pusher>(TOKENS.Pusher);
@@ -73,25 +78,66 @@ export function registerAll(container: DependencyContainer, config: Config, logg
   container.register(TOKENS.Config, { useValue: config });
   container.register(TOKENS.Logger, { useValue: logger });
   container.register(TOKENS.Database, { useValue: database });
-  container.register(TOKENS.UnitOfWork, single((c) => new PgUnitOfWork(c.resolve(TOKENS.Database))));
-  container.register(WsHub, single(() => new WsHub((error) => logger.error({ err: error }, 'hub command failed'))));
+  container.register(
+    TOKENS.UnitOfWork,
+    single((c) => new PgUnitOfWork(c.resolve(TOKENS.Database))),
+  );
+  container.register(
+    WsHub,
+    single(() => new WsHub((error) => logger.error({ err: error }, 'hub command failed'))),
+  );
   container.register(TOKENS.Pusher, { useToken: WsHub });
   container.register(TOKENS.Presence, { useToken: WsHub });
   container.register(
     TOKENS.TokenService,
-    single(() => new TokenService(config.authSecret ?? randomBytes(32).toString('hex'), config.nodeEnv === 'production')),
+    single(
+      () => new TokenService(config.authSecret ?? randomBytes(32).toString('hex'), config.nodeEnv === 'production'),
+    ),
   );
-  container.register(OrderedPublisher, single((c) => new OrderedPublisher(pusher(c))));
-  container.register(CreateRoom, single((c) => new CreateRoom(uow(c))));
-  container.register(GetRoom, single((c) => new GetRoom(uow(c))));
-  container.register(ListRooms, single((c) => new ListRooms(uow(c))));
-  container.register(JoinRoom, single((c) => new JoinRoom(uow(c), publisher(c))));
-  container.register(LeaveRoom, single((c) => new LeaveRoom(uow(c), publisher(c), pusher(c))));
-  container.register(ListMembers, single((c) => new ListMembers(uow(c))));
-  container.register(PublishEvent, single((c) => new PublishEvent(uow(c), publisher(c))));
-  container.register(ListEvents, single((c) => new ListEvents(uow(c))));
-  container.register(GetPresence, single((c) => new GetPresence(uow(c), c.resolve<Presence>(TOKENS.Presence))));
-  container.register(SubscribeToRoom, single((c) => new SubscribeToRoom(c.resolve(JoinRoom), c.resolve(GetRoom))));
+  container.register(
+    OrderedPublisher,
+    single((c) => new OrderedPublisher(pusher(c))),
+  );
+  container.register(
+    CreateRoom,
+    single((c) => new CreateRoom(uow(c))),
+  );
+  container.register(
+    GetRoom,
+    single((c) => new GetRoom(uow(c))),
+  );
+  container.register(
+    ListRooms,
+    single((c) => new ListRooms(uow(c))),
+  );
+  container.register(
+    JoinRoom,
+    single((c) => new JoinRoom(uow(c), publisher(c))),
+  );
+  container.register(
+    LeaveRoom,
+    single((c) => new LeaveRoom(uow(c), publisher(c), pusher(c))),
+  );
+  container.register(
+    ListMembers,
+    single((c) => new ListMembers(uow(c))),
+  );
+  container.register(
+    PublishEvent,
+    single((c) => new PublishEvent(uow(c), publisher(c))),
+  );
+  container.register(
+    ListEvents,
+    single((c) => new ListEvents(uow(c))),
+  );
+  container.register(
+    GetPresence,
+    single((c) => new GetPresence(uow(c), c.resolve<Presence>(TOKENS.Presence))),
+  );
+  container.register(
+    SubscribeToRoom,
+    single((c) => new SubscribeToRoom(c.resolve(JoinRoom), c.resolve(GetRoom))),
+  );
 }
 
 /** Builds and starts the server on `config.port` (0: any free port). */
@@ -151,7 +197,10 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
     server.listen(config.port, config.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, host: config.host, database: config.databaseUrl ? 'postgres' : 'embedded' }, 'roomcast listening');
+  logger.info(
+    { port, host: config.host, database: config.databaseUrl ? 'postgres' : 'embedded' },
+    'roomcast listening',
+  );
 
   let stopped: Promise<void> | undefined;
   const shutdown = () => {

@@ -18,7 +18,9 @@ async function main(): Promise<void> {
     redact: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]'],
   });
   if (config.authSecret === undefined) {
-    logger.warn('development mode: AUTH_SECRET is not set, so tokens are signed with a random secret and POST /v1/dev/tokens is open');
+    logger.warn(
+      'development mode: AUTH_SECRET is not set, so tokens are signed with a random secret and POST /v1/dev/tokens is open',
+    );
   }
   const app = await buildApp(config, { logger });
   const stop = (signal: NodeJS.Signals) => {

@@ -17,7 +17,8 @@ describe('the composition root', () => {
     const container = rootContainer.createChildContainer();
     registerAll(container, testConfig(), pino({ level: 'silent' }), database.db);
     // tsyringe keeps registrations in a private map; resolving each proves the factories work without decorator metadata.
-    const registry = (container as unknown as { _registry: { _registryMap: Map<unknown, unknown> } })._registry._registryMap;
+    const registry = (container as unknown as { _registry: { _registryMap: Map<unknown, unknown> } })._registry
+      ._registryMap;
     expect(registry.size).toBeGreaterThan(10);
     for (const token of registry.keys()) {
       expect(container.resolve(token as symbol)).toBeDefined();

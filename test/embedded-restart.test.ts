@@ -24,7 +24,11 @@ describe('the embedded default', () => {
     const first = await buildApp(config, { logger: pino({ level: 'silent' }) });
     const base = `http://127.0.0.1:${first.port}`;
     await request(base).post('/v1/rooms').set(auth).send({ id: 'kept', name: 'Kept' }).expect(201);
-    await request(base).post('/v1/rooms/kept/events').set(auth).send({ type: 'chat', data: 'before restart' }).expect(201);
+    await request(base)
+      .post('/v1/rooms/kept/events')
+      .set(auth)
+      .send({ type: 'chat', data: 'before restart' })
+      .expect(201);
     await first.shutdown();
     expect((await readdir(join(dataDir, 'db'))).length).toBeGreaterThan(0);
 

@@ -18,10 +18,10 @@ export class PgMemberRepository implements MemberRepository {
   constructor(private readonly sql: SqlExecutor) {}
 
   async find(roomId: string, userId: string): Promise<Member | null> {
-    const rows = await this.sql.query<MemberRow>(
-      `SELECT ${COLUMNS} FROM members WHERE room_id = $1 AND user_id = $2`,
-      [roomId, userId],
-    );
+    const rows = await this.sql.query<MemberRow>(`SELECT ${COLUMNS} FROM members WHERE room_id = $1 AND user_id = $2`, [
+      roomId,
+      userId,
+    ]);
     return rows[0] ? toMember(rows[0]) : null;
   }
 

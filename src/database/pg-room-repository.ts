@@ -54,13 +54,5 @@ export class PgRoomRepository implements RoomRepository {
 }
 
 function toRoom(row: RoomRow): Room {
-  return new Room(
-    row.id,
-    row.name,
-    row.capacity,
-    Number(row.last_seq),
-    row.epoch,
-    row.created_at,
-    row.member_count,
-  );
+  return new Room(row.id, row.name, row.capacity, Number(row.last_seq), row.epoch, row.created_at, row.member_count);
 }

@@ -31,5 +31,8 @@ export class CreateRoom {
 }
 
 function generateRoomId(): string {
-  return `r-${randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0')}`;
+  return `r-${randomBytes(9)
+    .toString('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '0')}`;
 }

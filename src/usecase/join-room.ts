@@ -24,19 +24,21 @@ export class JoinRoom {
       return { room: await requireRoom(this.uow.repos, roomId), joined: false };
     }
     // Locking the room row serialises joins, so capacity holds under concurrent joiners.
-    const event = await this.publisher.storeAndPush(roomId, () => this.uow.run(async (repos) => {
-      const room = await repos.rooms.findForUpdate(roomId);
-      if (!room) throw new RoomNotFound(roomId);
-      if (await repos.members.find(roomId, user.id)) return null;
-      room.assertCanJoin();
-      await repos.members.add({ roomId, userId: user.id, name: user.name });
-      return repos.events.append({
-        room: roomId,
-        type: MEMBER_JOINED,
-        data: { userId: user.id, name: user.name },
-        sender: user.id,
-      });
-    }));
+    const event = await this.publisher.storeAndPush(roomId, () =>
+      this.uow.run(async (repos) => {
+        const room = await repos.rooms.findForUpdate(roomId);
+        if (!room) throw new RoomNotFound(roomId);
+        if (await repos.members.find(roomId, user.id)) return null;
+        room.assertCanJoin();
+        await repos.members.add({ roomId, userId: user.id, name: user.name });
+        return repos.events.append({
+          room: roomId,
+          type: MEMBER_JOINED,
+          data: { userId: user.id, name: user.name },
+          sender: user.id,
+        });
+      }),
+    );
     return { room: await requireRoom(this.uow.repos, roomId), joined: event !== null };
   }
 }

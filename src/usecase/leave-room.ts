@@ -15,17 +15,19 @@ export class LeaveRoom {
 
   /** Resolves to false when the user was not a member (nothing stored or pushed). */
   async execute(user: User, roomId: string): Promise<boolean> {
-    const event = await this.publisher.storeAndPush(roomId, () => this.uow.run(async (repos) => {
-      const room = await repos.rooms.findForUpdate(roomId);
-      if (!room) throw new RoomNotFound(roomId);
-      if (!(await repos.members.remove(roomId, user.id))) return null;
-      return repos.events.append({
-        room: roomId,
-        type: MEMBER_LEFT,
-        data: { userId: user.id, name: user.name },
-        sender: user.id,
-      });
-    }));
+    const event = await this.publisher.storeAndPush(roomId, () =>
+      this.uow.run(async (repos) => {
+        const room = await repos.rooms.findForUpdate(roomId);
+        if (!room) throw new RoomNotFound(roomId);
+        if (!(await repos.members.remove(roomId, user.id))) return null;
+        return repos.events.append({
+          room: roomId,
+          type: MEMBER_LEFT,
+          data: { userId: user.id, name: user.name },
+          sender: user.id,
+        });
+      }),
+    );
     // Subscriptions end even for a non-member, so that a service or stale connection stops too.
     this.pusher.evict(roomId, user.id);
     return event !== null;

@@ -47,7 +47,9 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   );
   if (deps.allowedOrigins) {
     const origins = deps.allowedOrigins;
-    app.use(cors({ origin: origins.includes('*') ? '*' : [...origins], exposedHeaders: ['X-Request-Id', 'Retry-After'] }));
+    app.use(
+      cors({ origin: origins.includes('*') ? '*' : [...origins], exposedHeaders: ['X-Request-Id', 'Retry-After'] }),
+    );
   }
   app.use(healthRoutes(deps.healthChecks, deps.isStopping));
   app.use((_req, _res, next) => {

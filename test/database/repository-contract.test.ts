@@ -29,7 +29,12 @@ function repositoryContract(open: () => Promise<TestDatabase>): void {
 
   async function newRoom(capacity = 10) {
     roomCounter += 1;
-    return uow.repos.rooms.create({ id: `room-${roomCounter}`, name: `Room ${roomCounter}`, capacity, epoch: `e${roomCounter}` });
+    return uow.repos.rooms.create({
+      id: `room-${roomCounter}`,
+      name: `Room ${roomCounter}`,
+      capacity,
+      epoch: `e${roomCounter}`,
+    });
   }
 
   it('migrations are idempotent', async () => {
@@ -40,9 +45,9 @@ function repositoryContract(open: () => Promise<TestDatabase>): void {
     const room = await newRoom();
     expect(room).toMatchObject({ name: room.name, capacity: 10, lastSeq: 0, memberCount: 0 });
     expect(room.createdAt).toBeInstanceOf(Date);
-    await expect(uow.repos.rooms.create({ id: room.id, name: 'again', capacity: 1, epoch: 'x' })).rejects.toBeInstanceOf(
-      RoomExists,
-    );
+    await expect(
+      uow.repos.rooms.create({ id: room.id, name: 'again', capacity: 1, epoch: 'x' }),
+    ).rejects.toBeInstanceOf(RoomExists);
   });
 
   it('finds a room, and null for an unknown one', async () => {
@@ -83,7 +88,12 @@ function repositoryContract(open: () => Promise<TestDatabase>): void {
   it('appends events with seqs 1..n and lists them after a seq', async () => {
     const room = await newRoom();
     for (let i = 0; i < 5; i += 1) {
-      await uow.repos.events.append({ room: room.id, type: 'msg', data: { i, text: "it's \"quoted\" ; DROP TABLE rooms" }, sender: 'ann' });
+      await uow.repos.events.append({
+        room: room.id,
+        type: 'msg',
+        data: { i, text: 'it\'s "quoted" ; DROP TABLE rooms' },
+        sender: 'ann',
+      });
     }
     const window = await uow.repos.events.listAfter(room.id, 2, 10);
     expect(window.firstSeq).toBe(1);
@@ -106,9 +116,9 @@ function repositoryContract(open: () => Promise<TestDatabase>): void {
   });
 
   it('refuses to append to an unknown room', async () => {
-    await expect(uow.repos.events.append({ room: 'ghost', type: 'msg', data: 1, sender: 'ann' })).rejects.toBeInstanceOf(
-      RoomNotFound,
-    );
+    await expect(
+      uow.repos.events.append({ room: 'ghost', type: 'msg', data: 1, sender: 'ann' }),
+    ).rejects.toBeInstanceOf(RoomNotFound);
   });
 
   it('gives 20 concurrent publishers on one room the seqs 1..N exactly', async () => {
@@ -119,7 +129,12 @@ function repositoryContract(open: () => Promise<TestDatabase>): void {
       Array.from({ length: publishers }, async (_, publisher) => {
         const mine: number[] = [];
         for (let i = 0; i < perPublisher; i += 1) {
-          const event = await uow.repos.events.append({ room: room.id, type: 'msg', data: { publisher, i }, sender: `p${publisher}` });
+          const event = await uow.repos.events.append({
+            room: room.id,
+            type: 'msg',
+            data: { publisher, i },
+            sender: `p${publisher}`,
+          });
           mine.push(event.seq);
         }
         return mine;

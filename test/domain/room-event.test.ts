@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Forbidden, PayloadTooLarge } from '../../src/domain/errors.js';
-import { MAX_EVENT_DATA_BYTES, MEMBER_JOINED, MEMBER_LEFT, assertPublishable, isReservedType } from '../../src/domain/room-event.js';
+import {
+  MAX_EVENT_DATA_BYTES,
+  MEMBER_JOINED,
+  MEMBER_LEFT,
+  assertPublishable,
+  isReservedType,
+} from '../../src/domain/room-event.js';
 
 /** The UTF-8 size of `data` as the server serialises it. */
 function jsonBytes(data: unknown): number {
@@ -17,9 +23,12 @@ function thrownBy(action: () => void): unknown {
 }
 
 describe('isReservedType', () => {
-  it.each([MEMBER_JOINED, MEMBER_LEFT, 'member.anything', 'presence.typing', 'presence.'])('reserves %s for the server', (type) => {
-    expect(isReservedType(type)).toBe(true);
-  });
+  it.each([MEMBER_JOINED, MEMBER_LEFT, 'member.anything', 'presence.typing', 'presence.'])(
+    'reserves %s for the server',
+    (type) => {
+      expect(isReservedType(type)).toBe(true);
+    },
+  );
 
   it.each(['chat', 'member', 'presence', 'members.joined', 'memberjoined', 'chat.member.joined', 'x.presence.y'])(
     'leaves %s to publishers',

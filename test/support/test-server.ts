@@ -15,7 +15,14 @@ export interface TestServer {
 
 /** Test settings: a fixed secret, port 0, quiet logs; `env` overrides any of them. */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', AUTH_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...env });
+  return loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    AUTH_SECRET: TEST_SECRET,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
 }
 
 /** Starts a server; pass `database` to share one between servers (the caller disposes it then). */

@@ -57,7 +57,9 @@ export class WsTestClient {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((waiter) => waiter !== check);
-        reject(new Error(`condition not met within ${timeoutMs} ms; last frames: ${JSON.stringify(this.frames.slice(-3))}`));
+        reject(
+          new Error(`condition not met within ${timeoutMs} ms; last frames: ${JSON.stringify(this.frames.slice(-3))}`),
+        );
       }, timeoutMs);
       this.waiters.push(check);
       check();

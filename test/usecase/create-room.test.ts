@@ -11,14 +11,24 @@ describe('CreateRoom', () => {
   it('creates a room at seq 0 whose creator is its only member, without an event', async () => {
     const uow = new InMemoryUnitOfWork();
     const room = await new CreateRoom(uow).execute(person('ann'), { id: 'lobby', name: 'Lobby' });
-    expect(room).toMatchObject({ id: 'lobby', name: 'Lobby', capacity: DEFAULT_ROOM_CAPACITY, lastSeq: 0, memberCount: 1 });
+    expect(room).toMatchObject({
+      id: 'lobby',
+      name: 'Lobby',
+      capacity: DEFAULT_ROOM_CAPACITY,
+      lastSeq: 0,
+      memberCount: 1,
+    });
     expect(room.createdAt).toBeInstanceOf(Date);
     expect(uow.memberIds('lobby')).toEqual(['ann']);
     expect(uow.storedEvents('lobby')).toEqual([]);
   });
 
   it('keeps a given capacity', async () => {
-    const room = await new CreateRoom(new InMemoryUnitOfWork()).execute(person('ann'), { id: 'tiny', name: 'Tiny', capacity: 3 });
+    const room = await new CreateRoom(new InMemoryUnitOfWork()).execute(person('ann'), {
+      id: 'tiny',
+      name: 'Tiny',
+      capacity: 3,
+    });
     expect(room.capacity).toBe(3);
   });
 

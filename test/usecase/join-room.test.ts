@@ -24,7 +24,13 @@ describe('JoinRoom', () => {
     expect(uow.memberIds('lobby')).toEqual(['ann', 'bob']);
     const stored = uow.storedEvents('lobby');
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ room: 'lobby', seq: 1, type: MEMBER_JOINED, sender: 'bob', data: { userId: 'bob', name: 'Bob' } });
+    expect(stored[0]).toMatchObject({
+      room: 'lobby',
+      seq: 1,
+      type: MEMBER_JOINED,
+      sender: 'bob',
+      data: { userId: 'bob', name: 'Bob' },
+    });
     expect(pusher.pushed).toHaveLength(1);
     expect(pusher.pushed[0]).toMatchObject({ seq: 1, type: MEMBER_JOINED });
     expect(pushedBeforeStored).toEqual([]);
@@ -70,7 +76,9 @@ describe('JoinRoom', () => {
   it('admits exactly as many concurrent joiners as fit', async () => {
     const { uow, pusher, joinRoom } = await setUp(3);
 
-    const results = await Promise.allSettled(['bob', 'carl', 'dana', 'eve'].map((id) => joinRoom.execute(person(id), 'lobby')));
+    const results = await Promise.allSettled(
+      ['bob', 'carl', 'dana', 'eve'].map((id) => joinRoom.execute(person(id), 'lobby')),
+    );
 
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(2);
     const refusals = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
@@ -84,7 +92,10 @@ describe('JoinRoom', () => {
   it('announces the same user joining twice at once only once', async () => {
     const { uow, pusher, joinRoom } = await setUp();
 
-    const results = await Promise.all([joinRoom.execute(person('bob'), 'lobby'), joinRoom.execute(person('bob'), 'lobby')]);
+    const results = await Promise.all([
+      joinRoom.execute(person('bob'), 'lobby'),
+      joinRoom.execute(person('bob'), 'lobby'),
+    ]);
 
     expect(results.map((result) => result.joined).sort()).toEqual([false, true]);
     expect(uow.storedEvents('lobby')).toHaveLength(1);

@@ -18,7 +18,10 @@ describe('ListMembers', () => {
     const { listMembers } = await setUp();
 
     const first = await listMembers.execute(person('bob'), 'lobby', { limit: 3 });
-    const second = await listMembers.execute(person('bob'), 'lobby', { limit: 3, afterKey: first.nextKey ?? undefined });
+    const second = await listMembers.execute(person('bob'), 'lobby', {
+      limit: 3,
+      afterKey: first.nextKey ?? undefined,
+    });
 
     expect(first.items.map((member) => member.userId)).toEqual(['ann', 'bob', 'carl']);
     expect(first.nextKey).toBe('carl');

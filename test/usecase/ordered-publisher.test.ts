@@ -84,8 +84,12 @@ describe('OrderedPublisher', () => {
 
   it('keeps nothing per room once idle', async () => {
     const publisher = new OrderedPublisher(new RecordingPusher());
-    const results = ['a', 'b', 'a'].map((room, index) => publisher.storeAndPush(room, async () => roomEvent(room, index + 1)));
-    results.push(publisher.storeAndPush('c', async () => Promise.reject(new Error('no'))).catch(() => roomEvent('c', 1)));
+    const results = ['a', 'b', 'a'].map((room, index) =>
+      publisher.storeAndPush(room, async () => roomEvent(room, index + 1)),
+    );
+    results.push(
+      publisher.storeAndPush('c', async () => Promise.reject(new Error('no'))).catch(() => roomEvent('c', 1)),
+    );
     await Promise.all(results);
     await nextTurn();
     expect(publisher.busyRooms).toBe(0);

@@ -34,12 +34,20 @@ describe('PublishEvent', () => {
   it('numbers a room events 1..n in publish order, and pushes them in that order', async () => {
     const { pusher, publish } = await setUp();
     for (let i = 0; i < 5; i += 1) await publish.execute(person('ann'), 'lobby', 'chat', i);
-    expect(pusher.pushed.map((event) => [event.seq, event.data])).toEqual([[1, 0], [2, 1], [3, 2], [4, 3], [5, 4]]);
+    expect(pusher.pushed.map((event) => [event.seq, event.data])).toEqual([
+      [1, 0],
+      [2, 1],
+      [3, 2],
+      [4, 3],
+      [5, 4],
+    ]);
   });
 
   it('pushes concurrent publishes to a room in seq order, each already stored', async () => {
     const { pusher, pushedBeforeStored, publish } = await setUp();
-    const events = await Promise.all(Array.from({ length: 20 }, (_, i) => publish.execute(person('ann'), 'lobby', 'chat', i)));
+    const events = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => publish.execute(person('ann'), 'lobby', 'chat', i)),
+    );
     expect(events.map((event) => event.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(pusher.pushed.map((event) => event.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(pushedBeforeStored).toEqual([]);
@@ -67,13 +75,16 @@ describe('PublishEvent', () => {
     expect(pusher.calls).toEqual([]);
   });
 
-  it.each(['member.joined', 'member.left', 'member.custom', 'presence.typing'])('refuses the reserved type %s, even from a service', async (type) => {
-    const { uow, pusher, publish } = await setUp();
-    await expect(publish.execute(person('ann'), 'lobby', type, {})).rejects.toBeInstanceOf(Forbidden);
-    await expect(publish.execute(service(), 'lobby', type, {})).rejects.toBeInstanceOf(Forbidden);
-    expect(uow.storedEvents('lobby')).toEqual([]);
-    expect(pusher.calls).toEqual([]);
-  });
+  it.each(['member.joined', 'member.left', 'member.custom', 'presence.typing'])(
+    'refuses the reserved type %s, even from a service',
+    async (type) => {
+      const { uow, pusher, publish } = await setUp();
+      await expect(publish.execute(person('ann'), 'lobby', type, {})).rejects.toBeInstanceOf(Forbidden);
+      await expect(publish.execute(service(), 'lobby', type, {})).rejects.toBeInstanceOf(Forbidden);
+      expect(uow.storedEvents('lobby')).toEqual([]);
+      expect(pusher.calls).toEqual([]);
+    },
+  );
 
   it('accepts data of exactly 64 KiB and refuses one byte more with PayloadTooLarge', async () => {
     const { uow, pusher, publish } = await setUp();

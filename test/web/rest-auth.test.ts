@@ -28,9 +28,13 @@ describe('bearer tokens', () => {
     ['an unsigned (alg none) token', async () => new UnsecuredJWT({ sub: 'ann' }).setExpirationTime('1h').encode()],
     [
       'an HS512 token',
-      () => new SignJWT({}).setProtectedHeader({ alg: 'HS512' }).setSubject('ann').setExpirationTime('1h').sign(secretKey),
+      () =>
+        new SignJWT({}).setProtectedHeader({ alg: 'HS512' }).setSubject('ann').setExpirationTime('1h').sign(secretKey),
     ],
-    ['a token without sub', () => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(secretKey)],
+    [
+      'a token without sub',
+      () => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(secretKey),
+    ],
     [
       'a token not valid yet',
       () =>
@@ -42,7 +46,9 @@ describe('bearer tokens', () => {
           .sign(secretKey),
     ],
   ])('refuses %s with 401', async (_label, makeToken) => {
-    const response = await api().get('/v1/rooms').set('Authorization', `Bearer ${await makeToken()}`);
+    const response = await api()
+      .get('/v1/rooms')
+      .set('Authorization', `Bearer ${await makeToken()}`);
     expect(response.status).toBe(401);
     expect(response.body.error.code).toBe('unauthenticated');
   });
@@ -64,7 +70,9 @@ describe('the HTTP edge', () => {
     const anonymous = await api().get('/v1/nothing-here');
     expect(anonymous.status).toBe(404);
     expect(anonymous.body.error.code).toBe('not_found');
-    const withToken = await api().get('/nothing').set('Authorization', `Bearer ${await signToken('ann')}`);
+    const withToken = await api()
+      .get('/nothing')
+      .set('Authorization', `Bearer ${await signToken('ann')}`);
     expect(withToken.status).toBe(404);
   });
 
@@ -88,7 +96,9 @@ describe('development mode', () => {
         .set('Authorization', `Bearer ${issued.body.token}`)
         .send({ id: 'dev-room', name: 'Dev' });
       expect(created.status).toBe(201);
-      const members = await request(dev.baseUrl).get('/v1/rooms/dev-room/members').set('Authorization', `Bearer ${issued.body.token}`);
+      const members = await request(dev.baseUrl)
+        .get('/v1/rooms/dev-room/members')
+        .set('Authorization', `Bearer ${issued.body.token}`);
       expect(members.body.items).toMatchObject([{ userId: 'dana', name: 'Dana' }]);
       const bad = await request(dev.baseUrl).post('/v1/dev/tokens').send({ name: 'nobody' });
       expect(bad.status).toBe(400);

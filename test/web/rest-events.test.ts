@@ -11,7 +11,11 @@ let room: string;
 
 beforeAll(async () => {
   server = await startTestServer();
-  [ann, bob, service] = await Promise.all([signToken('ann'), signToken('bob'), signToken('backend', { scope: 'service' })]);
+  [ann, bob, service] = await Promise.all([
+    signToken('ann'),
+    signToken('bob'),
+    signToken('backend', { scope: 'service' }),
+  ]);
   room = (await api().post('/v1/rooms').set(auth(ann)).send({ id: 'events', name: 'Events' }).expect(201)).body.id;
 });
 afterAll(() => server?.stop());
@@ -19,7 +23,10 @@ afterAll(() => server?.stop());
 const api = () => request(server.baseUrl);
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 const publish = (body: unknown, token = ann, target = room) =>
-  api().post(`/v1/rooms/${target}/events`).set(auth(token)).send(body as object);
+  api()
+    .post(`/v1/rooms/${target}/events`)
+    .set(auth(token))
+    .send(body as object);
 
 describe('publishing', () => {
   it('stores the event with the next seq and returns it', async () => {
@@ -44,11 +51,14 @@ describe('publishing', () => {
     expect(response.body.error.code).toBe('forbidden');
   });
 
-  it.each(['member.joined', 'presence.left', 'member.custom'])('refuses the reserved type %s with 403', async (type) => {
-    const response = await publish({ type, data: {} }, service);
-    expect(response.status).toBe(403);
-    expect(response.body.error.code).toBe('forbidden');
-  });
+  it.each(['member.joined', 'presence.left', 'member.custom'])(
+    'refuses the reserved type %s with 403',
+    async (type) => {
+      const response = await publish({ type, data: {} }, service);
+      expect(response.status).toBe(403);
+      expect(response.body.error.code).toBe('forbidden');
+    },
+  );
 
   it.each([
     [{ type: 'Bad Type', data: 1 }, 'body.type'],

@@ -123,7 +123,9 @@ describe('membership', () => {
     expect(first.body.memberCount).toBe(2);
     const again = await api().put(`/v1/rooms/${room.id}/members/me`).set(auth(bob));
     expect(again.status).toBe(200);
-    expect(await history(room.id)).toMatchObject([{ seq: 1, type: 'member.joined', data: { userId: 'bob', name: 'Bob' } }]);
+    expect(await history(room.id)).toMatchObject([
+      { seq: 1, type: 'member.joined', data: { userId: 'bob', name: 'Bob' } },
+    ]);
   });
 
   it('refuses a join past capacity with 409 room_full', async () => {

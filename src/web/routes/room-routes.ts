@@ -2,7 +2,6 @@ import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import type { Member } from '../../domain/member.js';
 import type { Room } from '../../domain/room.js';
-import type { RoomEvent } from '../../domain/room-event.js';
 import type { CreateRoom } from '../../usecase/create-room.js';
 import type { GetPresence } from '../../usecase/get-presence.js';
 import type { GetRoom } from '../../usecase/get-room.js';
@@ -14,6 +13,7 @@ import type { ListRooms } from '../../usecase/list-rooms.js';
 import type { PublishEvent } from '../../usecase/publish-event.js';
 import { currentUser } from '../auth/bearer.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { eventJson } from '../event-json.js';
 import { capacitySchema, displayNameSchema, eventDataSchema, eventTypeSchema, roomIdSchema } from '../schemas.js';
 import { parseOrThrow } from '../validation.js';
 
@@ -30,7 +30,11 @@ export interface RoomUseCases {
   readonly getPresence: GetPresence;
 }
 
-const createRoomBody = z.object({ id: roomIdSchema.optional(), name: displayNameSchema, capacity: capacitySchema.optional() });
+const createRoomBody = z.object({
+  id: roomIdSchema.optional(),
+  name: displayNameSchema,
+  capacity: capacitySchema.optional(),
+});
 const publishBody = z.object({ type: eventTypeSchema, data: eventDataSchema });
 const roomParams = z.object({ room: roomIdSchema });
 const pageQuery = (max: number, fallback: number) =>
@@ -119,16 +123,4 @@ function roomJson(room: Room) {
 
 function memberJson(member: Member) {
   return { userId: member.userId, name: member.name, joinedAt: member.joinedAt.toISOString() };
-}
-
-/** The event as REST returns it: the same fields as a WebSocket `event` push. */
-export function eventJson(event: RoomEvent) {
-  return {
-    room: event.room,
-    seq: event.seq,
-    type: event.type,
-    data: event.data,
-    sender: event.sender,
-    at: event.at.toISOString(),
-  };
 }

@@ -47,7 +47,9 @@ export function parseClientFrame(text: string): { op: ClientOp; id: FrameId } | 
   const record = value as Record<string, unknown>;
   const idResult = frameIdSchema.safeParse(record.id);
   if (!idResult.success) {
-    return { problem: { id: undefined, code: 'invalid_message', message: 'id: must be a string (up to 128) or a number' } };
+    return {
+      problem: { id: undefined, code: 'invalid_message', message: 'id: must be a string (up to 128) or a number' },
+    };
   }
   const id = idResult.data;
   if (typeof record.op !== 'string') {

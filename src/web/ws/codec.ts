@@ -1,4 +1,5 @@
 import type { RoomEvent } from '../../domain/room-event.js';
+import { eventJson } from '../event-json.js';
 
 /** A frame's reply id, echoed as it came. */
 export type FrameId = string | number | undefined;
@@ -8,17 +9,7 @@ export type Frame = Buffer;
 
 /** The `event` push for a room event. */
 export function encodeEvent(event: RoomEvent): Frame {
-  return Buffer.from(
-    JSON.stringify({
-      op: 'event',
-      room: event.room,
-      seq: event.seq,
-      type: event.type,
-      data: event.data,
-      sender: event.sender,
-      at: event.at.toISOString(),
-    }),
-  );
+  return Buffer.from(JSON.stringify({ op: 'event', ...eventJson(event) }));
 }
 
 /** The `ok` reply to a client frame, with the op's result fields. */

@@ -74,10 +74,16 @@ export class WsGateway {
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== WS_PATH) return refuseUpgrade(socket, 404, 'not_found', `no WebSocket endpoint at ${url.pathname}`);
+    if (url.pathname !== WS_PATH)
+      return refuseUpgrade(socket, 404, 'not_found', `no WebSocket endpoint at ${url.pathname}`);
     if (this.isStopping) return refuseUpgrade(socket, 503, 'unavailable', 'server is shutting down');
     if (url.searchParams.has('token')) {
-      return refuseUpgrade(socket, 401, 'unauthenticated', 'tokens are not accepted in the URL; use the subprotocol or the Authorization header');
+      return refuseUpgrade(
+        socket,
+        401,
+        'unauthenticated',
+        'tokens are not accepted in the URL; use the subprotocol or the Authorization header',
+      );
     }
     if (!isOriginAllowed(req.headers.origin, this.deps.allowedOrigins)) {
       return refuseUpgrade(socket, 403, 'forbidden', 'origin not allowed');

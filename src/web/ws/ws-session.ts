@@ -94,7 +94,10 @@ export class WsSession {
       throw new SessionError('invalid_request', 'since: resuming a room is not available yet; join without since');
     }
     if (!hub.isSubscribed(this.client, op.room) && hub.subscriptionsOf(this.client) >= this.deps.maxSubscriptions) {
-      throw new SessionError('too_many_subscriptions', `a connection may hold at most ${this.deps.maxSubscriptions} subscriptions`);
+      throw new SessionError(
+        'too_many_subscriptions',
+        `a connection may hold at most ${this.deps.maxSubscriptions} subscriptions`,
+      );
     }
     await this.deps.subscribeToRoom.execute(this.client.user, op.room);
     // Held from here: every event committed after the read below is pushed after this point.

@@ -14,7 +14,10 @@ export function service(id = 'backend'): User {
 }
 
 /** A recording pusher that also notes every event pushed before the store held it. */
-export function pusherCheckingStore(uow: InMemoryUnitOfWork): { pusher: RecordingPusher; pushedBeforeStored: RoomEvent[] } {
+export function pusherCheckingStore(uow: InMemoryUnitOfWork): {
+  pusher: RecordingPusher;
+  pushedBeforeStored: RoomEvent[];
+} {
   const pushedBeforeStored: RoomEvent[] = [];
   const pusher = new RecordingPusher((call) => {
     if (call.kind !== 'push') return;

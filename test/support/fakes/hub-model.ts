@@ -21,12 +21,28 @@ const isRepeat = fc.oneof({ arbitrary: fc.constant(false), weight: 4 }, { arbitr
 
 /** Random Hub steps, weighted towards pushes so that subscriptions see traffic; `join` subscribes and releases at once. */
 export const hubCommand: fc.Arbitrary<HubCommand> = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constantFrom('subscribe' as const, 'join' as const), client, room, isTyped: fc.boolean() }), weight: 4 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constantFrom('subscribe' as const, 'join' as const),
+      client,
+      room,
+      isTyped: fc.boolean(),
+    }),
+    weight: 4,
+  },
   { arbitrary: fc.record({ kind: fc.constant('release' as const), client, room, lag: fc.nat({ max: 3 }) }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constant('unsubscribe' as const), client, room }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('unregister' as const), client, room }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('register' as const), client, room }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constant('push' as const), room, type: fc.constantFrom('a' as const, 'b' as const), isRepeat }), weight: 8 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('push' as const),
+      room,
+      type: fc.constantFrom('a' as const, 'b' as const),
+      isRepeat,
+    }),
+    weight: 8,
+  },
 );
 
 interface ModelSubscription {
@@ -82,7 +98,13 @@ export class HubModel {
     if (step.kind === 'unsubscribe') subs.delete(roomId);
     if ((step.kind === 'subscribe' || step.kind === 'join') && this.isRegistered[step.client]) {
       const floor = this.lastSeqOf(roomId);
-      subs.set(roomId, { held: [], afterSeq: 0, floor, types: step.isTyped ? TYPED_FILTER : null, delivered: new Set() });
+      subs.set(roomId, {
+        held: [],
+        afterSeq: 0,
+        floor,
+        types: step.isTyped ? TYPED_FILTER : null,
+        delivered: new Set(),
+      });
     }
     const sub = subs.get(roomId);
     if ((step.kind === 'release' || step.kind === 'join') && sub?.held) {

@@ -13,7 +13,9 @@ describe('InMemoryUnitOfWork', () => {
   it('creates a room at seq 0 without members, and refuses its id again', async () => {
     const { uow, room } = await withRoom();
     expect(room).toMatchObject({ id: 'lobby', name: 'Lobby', capacity: 10, lastSeq: 0, epoch: 'e1', memberCount: 0 });
-    await expect(uow.repos.rooms.create({ id: 'lobby', name: 'x', capacity: 1, epoch: 'e2' })).rejects.toBeInstanceOf(RoomExists);
+    await expect(uow.repos.rooms.create({ id: 'lobby', name: 'x', capacity: 1, epoch: 'e2' })).rejects.toBeInstanceOf(
+      RoomExists,
+    );
     expect(await uow.repos.rooms.find('ghost')).toBeNull();
     expect(await uow.repos.rooms.findForUpdate('lobby')).toMatchObject({ id: 'lobby' });
   });
@@ -22,7 +24,9 @@ describe('InMemoryUnitOfWork', () => {
     const { uow } = await withRoom();
     await uow.repos.members.add({ roomId: 'lobby', userId: 'bob', name: 'Bob' });
     await uow.repos.members.add({ roomId: 'lobby', userId: 'ann', name: 'Ann' });
-    expect(await uow.repos.members.add({ roomId: 'lobby', userId: 'bob', name: 'Robert' })).toMatchObject({ name: 'Bob' });
+    expect(await uow.repos.members.add({ roomId: 'lobby', userId: 'bob', name: 'Robert' })).toMatchObject({
+      name: 'Bob',
+    });
     expect((await uow.repos.rooms.find('lobby'))?.memberCount).toBe(2);
     expect(await uow.repos.members.remove('lobby', 'ann')).toBe(true);
     expect(await uow.repos.members.remove('lobby', 'ann')).toBe(false);
@@ -58,14 +62,17 @@ describe('InMemoryUnitOfWork', () => {
     const uow = new InMemoryUnitOfWork({ historyMaxEvents: 2 });
     await uow.repos.rooms.create({ id: 'lobby', name: 'Lobby', capacity: 1, epoch: 'e1' });
     expect(await uow.repos.events.listAfter('lobby', 0, 10)).toEqual({ items: [], firstSeq: 1 });
-    for (let i = 0; i < 5; i += 1) await uow.repos.events.append({ room: 'lobby', type: 'msg', data: i, sender: 'ann' });
+    for (let i = 0; i < 5; i += 1)
+      await uow.repos.events.append({ room: 'lobby', type: 'msg', data: i, sender: 'ann' });
     const window = await uow.repos.events.listAfter('lobby', 0, 1);
     expect([window.firstSeq, window.items.map((event) => event.seq)]).toEqual([4, [4]]);
   });
 
   it('refuses to append to or list an unknown room', async () => {
     const uow = new InMemoryUnitOfWork();
-    await expect(uow.repos.events.append({ room: 'ghost', type: 'msg', data: 1, sender: 'ann' })).rejects.toBeInstanceOf(RoomNotFound);
+    await expect(
+      uow.repos.events.append({ room: 'ghost', type: 'msg', data: 1, sender: 'ann' }),
+    ).rejects.toBeInstanceOf(RoomNotFound);
     await expect(uow.repos.events.listAfter('ghost', 0, 1)).rejects.toBeInstanceOf(RoomNotFound);
   });
 
@@ -81,7 +88,11 @@ describe('InMemoryUnitOfWork', () => {
     expect(await uow.repos.members.find('lobby', 'carl')).toBeNull();
     expect(await uow.repos.rooms.find('lobby')).toMatchObject({ lastSeq: 0, memberCount: 0 });
     expect(await uow.repos.rooms.find('new')).toBeNull();
-    expect(await uow.run(async (repos) => (await repos.events.append({ room: 'lobby', type: 'msg', data: 1, sender: 'a' })).seq)).toBe(1);
+    expect(
+      await uow.run(
+        async (repos) => (await repos.events.append({ room: 'lobby', type: 'msg', data: 1, sender: 'a' })).seq,
+      ),
+    ).toBe(1);
     expect(uow.storedEvents('lobby')).toHaveLength(1);
   });
 });

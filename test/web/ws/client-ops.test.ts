@@ -14,13 +14,19 @@ function opOf(frame: object): { op: ClientOp; id: string | number | undefined } 
 }
 
 describe('parseClientFrame: malformed frames', () => {
-  it.each(['', 'not json', '{"op":', "{'op':'join'}", '{"op":"join",}'])('refuses %j as not JSON with invalid_message', (text) => {
-    expect(problemOf(text)).toEqual({ id: undefined, code: 'invalid_message', message: 'frame is not valid JSON' });
-  });
+  it.each(['', 'not json', '{"op":', "{'op':'join'}", '{"op":"join",}'])(
+    'refuses %j as not JSON with invalid_message',
+    (text) => {
+      expect(problemOf(text)).toEqual({ id: undefined, code: 'invalid_message', message: 'frame is not valid JSON' });
+    },
+  );
 
-  it.each(['[]', '[{"op":"join","room":"a"}]', '42', '"join"', 'null', 'true'])('refuses %s, not an object, with invalid_message', (text) => {
-    expect(problemOf(text)).toMatchObject({ id: undefined, code: 'invalid_message' });
-  });
+  it.each(['[]', '[{"op":"join","room":"a"}]', '42', '"join"', 'null', 'true'])(
+    'refuses %s, not an object, with invalid_message',
+    (text) => {
+      expect(problemOf(text)).toMatchObject({ id: undefined, code: 'invalid_message' });
+    },
+  );
 
   it.each([{ id: {} }, { id: [] }, { id: true }, { id: null }, { id: 'x'.repeat(129) }])(
     'refuses a bad id %j with invalid_message and echoes no id',
@@ -33,13 +39,20 @@ describe('parseClientFrame: malformed frames', () => {
   );
 
   it('refuses a frame without an op, echoing its id', () => {
-    expect(problemOf({ id: 7, room: 'lobby' })).toEqual({ id: 7, code: 'invalid_message', message: 'op: must be a string' });
+    expect(problemOf({ id: 7, room: 'lobby' })).toEqual({
+      id: 7,
+      code: 'invalid_message',
+      message: 'op: must be a string',
+    });
     expect(problemOf({ id: 'a', op: 5 })).toMatchObject({ id: 'a', code: 'invalid_message' });
   });
 
-  it.each(['subscribe', 'JOIN', 'toString', 'constructor', '__proto__', 'hasOwnProperty'])('refuses the unknown op %s with unknown_op, echoing the id', (op) => {
-    expect(problemOf({ id: 'req-1', op })).toMatchObject({ id: 'req-1', code: 'unknown_op' });
-  });
+  it.each(['subscribe', 'JOIN', 'toString', 'constructor', '__proto__', 'hasOwnProperty'])(
+    'refuses the unknown op %s with unknown_op, echoing the id',
+    (op) => {
+      expect(problemOf({ id: 'req-1', op })).toMatchObject({ id: 'req-1', code: 'unknown_op' });
+    },
+  );
 
   it('keeps an unknown op name short in the message', () => {
     expect(problemOf({ op: 'x'.repeat(10_000) }).message.length).toBeLessThan(100);
@@ -61,28 +74,42 @@ describe('parseClientFrame: malformed frames', () => {
   });
 
   it('refuses a publish without data with invalid_message', () => {
-    expect(problemOf({ id: 2, op: 'publish', room: 'lobby', type: 'chat' })).toEqual({ id: 2, code: 'invalid_message', message: 'data: is required' });
+    expect(problemOf({ id: 2, op: 'publish', room: 'lobby', type: 'chat' })).toEqual({
+      id: 2,
+      code: 'invalid_message',
+      message: 'data: is required',
+    });
   });
 });
 
 describe('parseClientFrame: unacceptable values', () => {
-  it.each(['Lobby', '-lobby', '', 'a'.repeat(65), 'lob by', 'lobby/1', 'é'])('refuses the room %j with invalid_request', (room) => {
-    const problem = problemOf({ id: 3, op: 'join', room });
-    expect(problem).toMatchObject({ id: 3, code: 'invalid_request' });
-    expect(problem.message).toMatch(/^room:/);
-  });
+  it.each(['Lobby', '-lobby', '', 'a'.repeat(65), 'lob by', 'lobby/1', 'é'])(
+    'refuses the room %j with invalid_request',
+    (room) => {
+      const problem = problemOf({ id: 3, op: 'join', room });
+      expect(problem).toMatchObject({ id: 3, code: 'invalid_request' });
+      expect(problem.message).toMatch(/^room:/);
+    },
+  );
 
-  it.each(['Chat', '1chat', '', 'a'.repeat(65), 'chat message', '.chat'])('refuses the event type %j with invalid_request', (type) => {
-    const problem = problemOf({ op: 'publish', room: 'lobby', type, data: 1 });
-    expect(problem).toMatchObject({ code: 'invalid_request' });
-    expect(problem.message).toMatch(/^type:/);
-  });
+  it.each(['Chat', '1chat', '', 'a'.repeat(65), 'chat message', '.chat'])(
+    'refuses the event type %j with invalid_request',
+    (type) => {
+      const problem = problemOf({ op: 'publish', room: 'lobby', type, data: 1 });
+      expect(problem).toMatchObject({ code: 'invalid_request' });
+      expect(problem.message).toMatch(/^type:/);
+    },
+  );
 
   it('refuses a bad type inside a filter, a negative since and a long epoch with invalid_request', () => {
-    expect(problemOf({ op: 'filter', room: 'lobby', types: ['ok', 'Not-Ok'] })).toMatchObject({ code: 'invalid_request' });
+    expect(problemOf({ op: 'filter', room: 'lobby', types: ['ok', 'Not-Ok'] })).toMatchObject({
+      code: 'invalid_request',
+    });
     expect(problemOf({ op: 'join', room: 'lobby', since: -1 })).toMatchObject({ code: 'invalid_request' });
     expect(problemOf({ op: 'join', room: 'lobby', epoch: 'e'.repeat(129) })).toMatchObject({ code: 'invalid_request' });
-    expect(problemOf({ op: 'join', room: 'lobby', types: Array.from({ length: 101 }, () => 'chat') })).toMatchObject({ code: 'invalid_request' });
+    expect(problemOf({ op: 'join', room: 'lobby', types: Array.from({ length: 101 }, () => 'chat') })).toMatchObject({
+      code: 'invalid_request',
+    });
   });
 });
 
@@ -97,9 +124,16 @@ describe('parseClientFrame: valid frames', () => {
   });
 
   it('parses unsubscribe, leave and filter', () => {
-    expect(opOf({ id: 1, op: 'unsubscribe', room: 'lobby' })).toEqual({ op: { op: 'unsubscribe', room: 'lobby' }, id: 1 });
+    expect(opOf({ id: 1, op: 'unsubscribe', room: 'lobby' })).toEqual({
+      op: { op: 'unsubscribe', room: 'lobby' },
+      id: 1,
+    });
     expect(opOf({ id: 2, op: 'leave', room: 'lobby' })).toEqual({ op: { op: 'leave', room: 'lobby' }, id: 2 });
-    expect(opOf({ op: 'filter', room: 'lobby', types: ['a', 'b.c'] }).op).toEqual({ op: 'filter', room: 'lobby', types: ['a', 'b.c'] });
+    expect(opOf({ op: 'filter', room: 'lobby', types: ['a', 'b.c'] }).op).toEqual({
+      op: 'filter',
+      room: 'lobby',
+      types: ['a', 'b.c'],
+    });
     expect(opOf({ op: 'filter', room: 'lobby', types: null }).op).toEqual({ op: 'filter', room: 'lobby', types: null });
   });
 

@@ -13,7 +13,11 @@ const open: WsTestClient[] = [];
 beforeAll(async () => {
   server = await startTestServer({ MAX_SUBSCRIPTIONS_PER_CONNECTION: '2' });
   [ann, bob] = await Promise.all([signToken('ann'), signToken('bob')]);
-  await request(server.baseUrl).post('/v1/rooms').set('Authorization', `Bearer ${ann}`).send({ id: room, name: 'Errors' }).expect(201);
+  await request(server.baseUrl)
+    .post('/v1/rooms')
+    .set('Authorization', `Bearer ${ann}`)
+    .send({ id: room, name: 'Errors' })
+    .expect(201);
 });
 afterEach(async () => {
   await Promise.all(open.splice(0).map((client) => client.close()));
@@ -44,7 +48,11 @@ describe('replies to bad frames', () => {
     ['a publish without data', '{"op": "publish", "room": "errors", "type": "chat", "id": 1}', 'invalid_message'],
     ['an unknown op', '{"op": "dance", "id": "x"}', 'unknown_op'],
     ['a room id that breaks the pattern', '{"op": "join", "room": "Not A Slug", "id": 1}', 'invalid_request'],
-    ['an invalid event type', '{"op": "publish", "room": "errors", "type": "Bad Type", "data": 1, "id": 1}', 'invalid_request'],
+    [
+      'an invalid event type',
+      '{"op": "publish", "room": "errors", "type": "Bad Type", "data": 1, "id": 1}',
+      'invalid_request',
+    ],
   ])('answers %s with %s', async (_label, frame, code) => {
     const client = await connect();
     const reply = await rawReply(client, frame);
@@ -61,7 +69,10 @@ describe('replies to bad frames', () => {
 
   it('answers a binary frame with invalid_message', async () => {
     const client = await connect();
-    expect(await rawReply(client, Buffer.from('{"op":"join"}'))).toMatchObject({ op: 'error', code: 'invalid_message' });
+    expect(await rawReply(client, Buffer.from('{"op":"join"}'))).toMatchObject({
+      op: 'error',
+      code: 'invalid_message',
+    });
   });
 
   it('closes the connection with 1009 on a frame over 64 KiB', async () => {
@@ -74,7 +85,10 @@ describe('replies to bad frames', () => {
 describe('replies to refused ops', () => {
   it('is room_not_found for an unknown room', async () => {
     const client = await connect();
-    expect(await client.request({ op: 'join', room: 'nowhere' })).toMatchObject({ op: 'error', code: 'room_not_found' });
+    expect(await client.request({ op: 'join', room: 'nowhere' })).toMatchObject({
+      op: 'error',
+      code: 'room_not_found',
+    });
     expect(await client.request({ op: 'publish', room: 'nowhere', type: 'chat', data: 1 })).toMatchObject({
       code: 'room_not_found',
     });
@@ -109,7 +123,11 @@ describe('replies to refused ops', () => {
     const client = await connect();
     const rooms = ['errors-a', 'errors-b', 'errors-c'];
     for (const id of rooms) {
-      await request(server.baseUrl).post('/v1/rooms').set('Authorization', `Bearer ${ann}`).send({ id, name: id }).expect(201);
+      await request(server.baseUrl)
+        .post('/v1/rooms')
+        .set('Authorization', `Bearer ${ann}`)
+        .send({ id, name: id })
+        .expect(201);
     }
     expect(await client.request({ op: 'join', room: rooms[0] })).toMatchObject({ op: 'ok' });
     expect(await client.request({ op: 'join', room: rooms[1] })).toMatchObject({ op: 'ok' });

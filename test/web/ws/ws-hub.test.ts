@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { WsHub } from '../../../src/web/ws/ws-hub.js';
 import { FakeHubClient } from '../../support/fakes/fake-hub-client.js';
 import { roomEvent as event, person } from '../../support/fakes/fixtures.js';
-import { HUB_MODEL_CLIENTS, HUB_MODEL_ROOMS, type HubCommand, HubModel, TYPED_FILTER, hubCommand } from '../../support/fakes/hub-model.js';
+import {
+  HUB_MODEL_CLIENTS,
+  HUB_MODEL_ROOMS,
+  type HubCommand,
+  HubModel,
+  TYPED_FILTER,
+  hubCommand,
+} from '../../support/fakes/hub-model.js';
 
 /** A Hub for which any failing command fails the test. */
 function newHub(): WsHub {
@@ -20,7 +27,13 @@ function hubWith(...userIds: string[]): { hub: WsHub; clients: FakeHubClient[] }
 }
 
 /** Subscribes and goes live at once, as a join does after reading the room's last seq. */
-function join(hub: WsHub, client: FakeHubClient, room: string, afterSeq = 0, types: ReadonlySet<string> | null = null): void {
+function join(
+  hub: WsHub,
+  client: FakeHubClient,
+  room: string,
+  afterSeq = 0,
+  types: ReadonlySet<string> | null = null,
+): void {
   hub.subscribe(client, room, types);
   hub.release(client, room, afterSeq);
 }
@@ -29,7 +42,10 @@ const EMPTY = { clients: 0, subscriptions: 0, rooms: 0 };
 
 describe('WsHub delivery', () => {
   it('holds a new subscription, then sends only the held events after the released seq', () => {
-    const { hub, clients: [ann] } = hubWith('ann');
+    const {
+      hub,
+      clients: [ann],
+    } = hubWith('ann');
     hub.subscribe(ann!, 'r', null);
     [1, 2, 3].forEach((seq) => hub.push(event('r', seq)));
     expect(ann!.frames).toEqual([]);
@@ -38,11 +54,22 @@ describe('WsHub delivery', () => {
     hub.push(event('r', 4));
 
     expect(ann!.received).toEqual(['r:3', 'r:4']);
-    expect(ann!.events[0]).toEqual({ op: 'event', room: 'r', seq: 3, type: 'chat', data: { seq: 3 }, sender: 'ann', at: '2024-01-01T00:00:03.000Z' });
+    expect(ann!.events[0]).toEqual({
+      op: 'event',
+      room: 'r',
+      seq: 3,
+      type: 'chat',
+      data: { seq: 3 },
+      sender: 'ann',
+      at: '2024-01-01T00:00:03.000Z',
+    });
   });
 
   it('delivers live events in push order exactly once, a repeated seq included', () => {
-    const { hub, clients: [ann] } = hubWith('ann');
+    const {
+      hub,
+      clients: [ann],
+    } = hubWith('ann');
     hub.subscribe(ann!, 'r', null);
     hub.push(event('r', 1));
     hub.push(event('r', 1));
@@ -52,7 +79,10 @@ describe('WsHub delivery', () => {
   });
 
   it('sends each room only to its subscribers', () => {
-    const { hub, clients: [ann, bob] } = hubWith('ann', 'bob');
+    const {
+      hub,
+      clients: [ann, bob],
+    } = hubWith('ann', 'bob');
     join(hub, ann!, 'a');
     join(hub, bob!, 'b');
     hub.push(event('a', 1));
@@ -72,7 +102,10 @@ describe('WsHub delivery', () => {
   });
 
   it('filters by type, held and live, and takes a new filter mid-stream', () => {
-    const { hub, clients: [ann] } = hubWith('ann');
+    const {
+      hub,
+      clients: [ann],
+    } = hubWith('ann');
     hub.subscribe(ann!, 'r', new Set(['chat']));
     hub.push(event('r', 1, 'chat'));
     hub.push(event('r', 2, 'typing'));
@@ -89,7 +122,10 @@ describe('WsHub delivery', () => {
   });
 
   it('replaces a subscription on a second subscribe: held again, one subscription', () => {
-    const { hub, clients: [ann] } = hubWith('ann');
+    const {
+      hub,
+      clients: [ann],
+    } = hubWith('ann');
     join(hub, ann!, 'r');
     hub.push(event('r', 1));
     hub.subscribe(ann!, 'r', null);
@@ -103,7 +139,10 @@ describe('WsHub delivery', () => {
 
 describe('WsHub subscriptions', () => {
   it('stops a room on unsubscribe and keeps the others', () => {
-    const { hub, clients: [ann] } = hubWith('ann');
+    const {
+      hub,
+      clients: [ann],
+    } = hubWith('ann');
     join(hub, ann!, 'a');
     join(hub, ann!, 'b');
     hub.unsubscribe(ann!, 'a');
@@ -117,7 +156,10 @@ describe('WsHub subscriptions', () => {
   });
 
   it("evicts only that user's subscriptions to that room, on every connection", () => {
-    const { hub, clients: [ann1, ann2, bob] } = hubWith('ann', 'ann', 'bob');
+    const {
+      hub,
+      clients: [ann1, ann2, bob],
+    } = hubWith('ann', 'ann', 'bob');
     [ann1!, ann2!, bob!].forEach((client) => join(hub, client, 'r'));
     join(hub, ann1!, 's');
     hub.evict('r', 'ann');
@@ -131,7 +173,10 @@ describe('WsHub subscriptions', () => {
   });
 
   it('forgets everything of an unregistered client and leaves no empty room behind', () => {
-    const { hub, clients: [ann, bob] } = hubWith('ann', 'bob');
+    const {
+      hub,
+      clients: [ann, bob],
+    } = hubWith('ann', 'bob');
     join(hub, ann!, 'a');
     join(hub, ann!, 'b');
     join(hub, bob!, 'b');
@@ -157,7 +202,10 @@ describe('WsHub subscriptions', () => {
   });
 
   it('aggregates presence by user, counting connections', () => {
-    const { hub, clients: [ann1, ann2, bob, carl] } = hubWith('ann', 'ann', 'bob', 'carl');
+    const {
+      hub,
+      clients: [ann1, ann2, bob, carl],
+    } = hubWith('ann', 'ann', 'bob', 'carl');
     [ann1!, ann2!, bob!].forEach((client) => join(hub, client, 'r'));
     join(hub, carl!, 's');
     const byId = (users: { userId: string }[]) => [...users].sort((a, b) => a.userId.localeCompare(b.userId));
@@ -182,14 +230,20 @@ describe('WsHub subscriptions', () => {
     hub.keepAliveAll();
     hub.closeAll(1001, 'shutdown');
     expect(clients.map((client) => client.keepAlives)).toEqual([1, 1]);
-    expect(clients.map((client) => client.closes)).toEqual([[{ code: 1001, reason: 'shutdown' }], [{ code: 1001, reason: 'shutdown' }]]);
+    expect(clients.map((client) => client.closes)).toEqual([
+      [{ code: 1001, reason: 'shutdown' }],
+      [{ code: 1001, reason: 'shutdown' }],
+    ]);
     expect(hub.counts()).toEqual(EMPTY);
   });
 });
 
 describe('WsHub commands issued during a fan-out', () => {
   it('applies an unregister from inside a fan-out after it, and the others still get the event', () => {
-    const { hub, clients: [ann, bob, carl] } = hubWith('ann', 'bob', 'carl');
+    const {
+      hub,
+      clients: [ann, bob, carl],
+    } = hubWith('ann', 'bob', 'carl');
     [ann!, bob!, carl!].forEach((client) => join(hub, client, 'r'));
     bob!.onEnqueue = () => hub.unregister(bob!);
     hub.push(event('r', 1));
@@ -201,7 +255,10 @@ describe('WsHub commands issued during a fan-out', () => {
   });
 
   it('runs a push issued inside a fan-out after it, so every client sees both in order', () => {
-    const { hub, clients: [ann, bob, carl] } = hubWith('ann', 'bob', 'carl');
+    const {
+      hub,
+      clients: [ann, bob, carl],
+    } = hubWith('ann', 'bob', 'carl');
     [ann!, bob!, carl!].forEach((client) => join(hub, client, 'r'));
     let hasEchoed = false;
     ann!.onEnqueue = () => {
@@ -214,7 +271,10 @@ describe('WsHub commands issued during a fan-out', () => {
   });
 
   it('applies an unsubscribe of another client from inside a fan-out after the current event', () => {
-    const { hub, clients: [ann, bob] } = hubWith('ann', 'bob');
+    const {
+      hub,
+      clients: [ann, bob],
+    } = hubWith('ann', 'bob');
     [ann!, bob!].forEach((client) => join(hub, client, 'r'));
     ann!.onEnqueue = () => hub.unsubscribe(bob!, 'r');
     hub.push(event('r', 1));
@@ -230,7 +290,10 @@ describe('WsHub property', () => {
     fc.assert(
       fc.property(fc.array(hubCommand, { minLength: 10, maxLength: 80, size: 'max' }), (steps) => {
         const hub = newHub();
-        const clients = Array.from({ length: HUB_MODEL_CLIENTS }, (_, index) => new FakeHubClient(person(`user${index}`)));
+        const clients = Array.from(
+          { length: HUB_MODEL_CLIENTS },
+          (_, index) => new FakeHubClient(person(`user${index}`)),
+        );
         clients.forEach((each) => hub.register(each));
         const model = new HubModel();
         for (const step of steps) {

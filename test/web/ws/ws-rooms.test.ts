@@ -69,7 +69,13 @@ describe('receiving a room', () => {
     }
     expect(ann.events(room).map((event) => event.seq)).toEqual([1, ...seqs]);
     expect(bob.events(room).map((event) => event.seq)).toEqual(seqs);
-    expect(bob.events(room)[0]).toMatchObject({ op: 'event', room, type: 'chat.message', data: { i: 0 }, sender: 'backend' });
+    expect(bob.events(room)[0]).toMatchObject({
+      op: 'event',
+      room,
+      type: 'chat.message',
+      data: { i: 0 },
+      sender: 'backend',
+    });
     expect(cat.events(room)).toEqual([]);
   });
 

@@ -8,11 +8,18 @@ describe('shutdown', () => {
   it('delivers what is queued, closes sockets with 1001, and then refuses new connections', async () => {
     const server = await startTestServer();
     const token = await signToken('ann');
-    await request(server.baseUrl).post('/v1/rooms').set('Authorization', `Bearer ${token}`).send({ id: 'bye', name: 'Bye' }).expect(201);
+    await request(server.baseUrl)
+      .post('/v1/rooms')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ id: 'bye', name: 'Bye' })
+      .expect(201);
     const client = await WsTestClient.connect(server.wsUrl, token);
     await client.request({ op: 'join', room: 'bye' });
     const publishes = Array.from({ length: 50 }, (_, i) =>
-      request(server.baseUrl).post('/v1/rooms/bye/events').set('Authorization', `Bearer ${token}`).send({ type: 'tick', data: i }),
+      request(server.baseUrl)
+        .post('/v1/rooms/bye/events')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ type: 'tick', data: i }),
     );
     const seqs = (await Promise.all(publishes)).map((response) => response.body.seq as number);
 

@@ -79,7 +79,9 @@ describe('the WebSocket upgrade', () => {
     const { status, body } = await refusal(server.wsUrl, ['roomcast.v1'], { Origin: 'https://evil.example' });
     expect(status).toBe(403);
     expect(body.error.code).toBe('forbidden');
-    const allowed = new WebSocket(server.wsUrl, ['roomcast.v1', `roomcast.token.${token}`], { origin: 'https://app.example' });
+    const allowed = new WebSocket(server.wsUrl, ['roomcast.v1', `roomcast.token.${token}`], {
+      origin: 'https://app.example',
+    });
     await new Promise((resolve, reject) => {
       allowed.once('open', resolve);
       allowed.once('error', reject);
@@ -90,7 +92,10 @@ describe('the WebSocket upgrade', () => {
   it('refuses subprotocols without roomcast.v1 with 400, and other paths with 404', async () => {
     const noRoomcast = await refusal(server.wsUrl, [`roomcast.token.${token}`]);
     expect(noRoomcast.status).toBe(400);
-    const wrongPath = await refusal(server.wsUrl.replace('/v1/ws', '/elsewhere'), ['roomcast.v1', `roomcast.token.${token}`]);
+    const wrongPath = await refusal(server.wsUrl.replace('/v1/ws', '/elsewhere'), [
+      'roomcast.v1',
+      `roomcast.token.${token}`,
+    ]);
     expect(wrongPath.status).toBe(404);
   });
 });
