@@ -15,14 +15,14 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
-/** A fresh database on the PostgreSQL server at `serverUrl`, dropped on dispose. */
-export async function postgresTestDatabase(serverUrl: string): Promise<TestDatabase> {
+/** A fresh database on the PostgreSQL server at `serverUrl`, dropped on dispose; `isMigrated: false` leaves it empty. */
+export async function postgresTestDatabase(serverUrl: string, isMigrated = true): Promise<TestDatabase> {
   const name = `roomcast_t_${randomBytes(6).toString('hex')}`;
   await withAdmin(serverUrl, (admin) => admin.query(`CREATE DATABASE ${name}`));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const db = new PgPoolDatabase(url.toString(), 20);
-  await migrate(db);
+  if (isMigrated) await migrate(db);
   return {
     kind: 'postgres',
     db,
