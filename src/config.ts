@@ -20,6 +20,7 @@ const environmentSchema = z
     SEND_QUEUE_LIMIT: positiveInt(1024 * 1024),
     MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(100),
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+    METRICS_TOKEN: optionalText,
   })
   .refine((env) => env.NODE_ENV !== 'production' || env.AUTH_SECRET !== undefined, {
     message: 'is required when NODE_ENV=production',
@@ -43,6 +44,8 @@ export interface Config {
   readonly sendQueueLimitBytes: number;
   readonly maxSubscriptionsPerConnection: number;
   readonly shutdownTimeoutMs: number;
+  /** When set, `/metrics` requires it as a bearer token; unset: open. */
+  readonly metricsToken: string | undefined;
 }
 
 /** Thrown for a bad setting; its message is one line naming the variable. */
@@ -71,5 +74,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     sendQueueLimitBytes: e.SEND_QUEUE_LIMIT,
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metricsToken: e.METRICS_TOKEN,
   };
 }

@@ -26,6 +26,7 @@ import { PublishEvent } from './usecase/publish-event.js';
 import { SubscribeToRoom } from './usecase/subscribe-to-room.js';
 import { TokenService } from './web/auth/token-service.js';
 import { createHttpApp } from './web/http-app.js';
+import { ServerMetrics } from './web/metrics/server-metrics.js';
 import type { RoomUseCases } from './web/routes/room-routes.js';
 import { CloseCode } from './web/ws/close-codes.js';
 import { WsGateway } from './web/ws/ws-gateway.js';
@@ -154,6 +155,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
   const tokens = container.resolve<TokenService>(TOKENS.TokenService);
   let isStopping = false;
 
+  const metrics = new ServerMetrics(hub);
   const useCases: RoomUseCases = {
     createRoom: container.resolve(CreateRoom),
     getRoom: container.resolve(GetRoom),
@@ -172,6 +174,8 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
     allowedOrigins: config.allowedOrigins,
     healthChecks: [new DatabaseHealth(database)],
     isStopping: () => isStopping,
+    metrics,
+    metricsToken: config.metricsToken,
     logger,
   });
   const gateway = new WsGateway({
@@ -187,6 +191,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
     allowedOrigins: config.allowedOrigins,
     sendQueueLimitBytes: config.sendQueueLimitBytes,
     pingIntervalMs: config.pingIntervalMs,
+    observer: metrics,
     logger,
   });
 

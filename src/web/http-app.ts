@@ -8,7 +8,9 @@ import { authenticate } from './auth/bearer.js';
 import type { TokenService } from './auth/token-service.js';
 import { ApiError, errorHandler, notFound } from './errors.js';
 import { devTokenRoutes } from './routes/dev-token-routes.js';
+import type { ServerMetrics } from './metrics/server-metrics.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
 import { type RoomUseCases, roomRoutes } from './routes/room-routes.js';
 
 /** Room event data may be 64 KiB; the rest of a body needs far less than this margin. */
@@ -23,6 +25,9 @@ export interface HttpAppDeps {
   readonly allowedOrigins: readonly string[] | undefined;
   readonly healthChecks: readonly HealthCheck[];
   readonly isStopping: () => boolean;
+  readonly metrics: ServerMetrics;
+  /** When set, `/metrics` requires it as a bearer token. */
+  readonly metricsToken: string | undefined;
   readonly logger: Logger;
 }
 
@@ -31,6 +36,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(deps.metrics.timeRequests());
   app.use(
     pinoHttp({
       logger: deps.logger,
@@ -52,6 +58,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     );
   }
   app.use(healthRoutes(deps.healthChecks, deps.isStopping));
+  app.use(metricsRoutes(deps.metrics.registry, deps.metricsToken));
   app.use((_req, _res, next) => {
     if (deps.isStopping()) throw new ApiError('unavailable', 'server is shutting down');
     next();

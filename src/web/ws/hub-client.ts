@@ -4,6 +4,8 @@ import type { Frame } from './codec.js';
 /** What the Hub may do with a connection: nothing more than this. */
 export interface HubClient {
   readonly user: User;
+  /** Bytes waiting to be sent: its own queue plus the socket's buffer. */
+  readonly pendingBytes: number;
   /** Queues a frame for sending; a client whose queue overflows closes itself (1013). */
   enqueue(frame: Frame): void;
   /** Closes the connection after what is queued; the client reports its end through its own callback. */

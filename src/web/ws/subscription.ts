@@ -22,26 +22,32 @@ export class Subscription {
     this.types = types;
   }
 
-  offer(client: HubClient, seq: number, type: string, frame: Frame): void {
+  /** Delivers (or holds) one event; returns how many frames went to the client: 0 or 1. */
+  offer(client: HubClient, seq: number, type: string, frame: Frame): number {
     if (this.held) {
       this.held.push({ seq, type, frame });
-      return;
+      return 0;
     }
-    this.deliver(client, seq, type, frame);
+    return this.deliver(client, seq, type, frame);
   }
 
   /** Goes live: events up to `afterSeq` are the joiner's already; held ones after it are sent now. */
-  release(client: HubClient, afterSeq: number): void {
+  /** Returns how many held events went to the client. */
+  release(client: HubClient, afterSeq: number): number {
     const held = this.held;
-    if (!held) return;
+    if (!held) return 0;
     this.held = null;
     this.afterSeq = afterSeq;
-    for (const event of held) this.deliver(client, event.seq, event.type, event.frame);
+    let delivered = 0;
+    for (const event of held) delivered += this.deliver(client, event.seq, event.type, event.frame);
+    return delivered;
   }
 
-  private deliver(client: HubClient, seq: number, type: string, frame: Frame): void {
-    if (seq <= this.afterSeq) return;
+  private deliver(client: HubClient, seq: number, type: string, frame: Frame): number {
+    if (seq <= this.afterSeq) return 0;
     this.afterSeq = seq;
-    if (this.types === null || this.types.has(type)) client.enqueue(frame);
+    if (this.types !== null && !this.types.has(type)) return 0;
+    client.enqueue(frame);
+    return 1;
   }
 }

@@ -44,10 +44,14 @@ export class WsClient implements HubClient {
     });
   }
 
+  get pendingBytes(): number {
+    return this.queuedBytes + this.socket.bufferedAmount;
+  }
+
   /** Queues a frame; past the limit (counting the socket's own buffer) the client is closed with 1013. */
   enqueue(frame: Frame): void {
     if (this.isClosing) return;
-    if (this.queuedBytes + this.socket.bufferedAmount + frame.length > this.queueLimitBytes) {
+    if (this.pendingBytes + frame.length > this.queueLimitBytes) {
       this.endReason = 'overflow';
       this.abort(CloseCode.TryAgainLater, 'send queue overflow');
       return;

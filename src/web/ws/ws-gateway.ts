@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Identity, TokenService } from '../auth/token-service.js';
+import type { ConnectionObserver } from '../metrics/server-metrics.js';
 import { ApiError } from '../errors.js';
 import { SUBPROTOCOL, isOriginAllowed, readUpgradeCredentials } from './upgrade-auth.js';
 import { refuseUpgrade } from './upgrade-refusal.js';
@@ -22,6 +23,7 @@ export interface WsGatewayDeps {
   readonly allowedOrigins: readonly string[] | undefined;
   readonly sendQueueLimitBytes: number;
   readonly pingIntervalMs: number;
+  readonly observer: ConnectionObserver;
   readonly logger: Logger;
 }
 
@@ -105,17 +107,19 @@ export class WsGateway {
   }
 
   private connect(ws: WebSocket, identity: Identity): void {
-    const { hub, logger } = this.deps;
+    const { hub, logger, observer } = this.deps;
     const user = identity.user;
     ws.on('error', (error) => logger.debug({ err: error, userId: user.id }, 'websocket error'));
     this.sockets.add(ws);
     ws.once('close', () => this.sockets.delete(ws));
     const client = new WsClient(ws, user, this.deps.sendQueueLimitBytes, (ended: WsClient, end: ClientEnd) => {
       hub.unregister(ended);
+      observer.connectionEnded(end);
       logger.info({ userId: user.id, end }, 'websocket closed');
     });
     const session = new WsSession(client, { ...this.deps.session, hub, logger });
     hub.register(client);
+    observer.connectionOpened();
     ws.on('message', (data, isBinary) => session.receive(data as Buffer, isBinary));
     logger.info({ userId: user.id }, 'websocket opened');
   }

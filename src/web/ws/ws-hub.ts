@@ -6,6 +6,12 @@ import type { HubClient } from './hub-client.js';
 import { type HubCounts, RoomRegistry } from './room-registry.js';
 import { Subscription } from './subscription.js';
 
+/** Running totals of the Hub's work, for metrics. */
+export interface HubTotals {
+  readonly eventsPushed: number;
+  readonly eventsDelivered: number;
+}
+
 /**
  * The one place that knows which connection receives which room. Every change and every push
  * is a command run to completion, one at a time: a command issued while another runs (a client
@@ -16,6 +22,8 @@ export class WsHub implements Pusher, Presence {
   private readonly registry = new RoomRegistry();
   private readonly commands: (() => void)[] = [];
   private isDraining = false;
+  private eventsPushed = 0;
+  private eventsDelivered = 0;
 
   /** `reportError` hears of a command that threw; the Hub carries on with the next one. */
   constructor(private readonly reportError: (error: unknown) => void) {}
@@ -36,7 +44,9 @@ export class WsHub implements Pusher, Presence {
 
   /** Makes a held subscription live after `afterSeq`, sending the held events past it. */
   release(client: HubClient, roomId: string, afterSeq: number): void {
-    this.run(() => this.registry.get(client, roomId)?.release(client, afterSeq));
+    this.run(() => {
+      this.eventsDelivered += this.registry.get(client, roomId)?.release(client, afterSeq) ?? 0;
+    });
   }
 
   unsubscribe(client: HubClient, roomId: string): void {
@@ -59,13 +69,14 @@ export class WsHub implements Pusher, Presence {
 
   push(event: RoomEvent): void {
     this.run(() => {
+      this.eventsPushed += 1;
       const subscribers = this.registry.subscribers(event.room);
       if (!subscribers) return;
       const frame = encodeEvent(event);
       for (const [client, subscription] of subscribers) {
         // One failing client must not cost the others this event.
         try {
-          subscription.offer(client, event.seq, event.type, frame);
+          this.eventsDelivered += subscription.offer(client, event.seq, event.type, frame);
         } catch (error) {
           this.reportError(error);
         }
@@ -110,6 +121,22 @@ export class WsHub implements Pusher, Presence {
 
   counts(): HubCounts {
     return this.registry.counts();
+  }
+
+  /** Events pushed to the Hub, and event frames handed to clients, since start. */
+  totals(): HubTotals {
+    return { eventsPushed: this.eventsPushed, eventsDelivered: this.eventsDelivered };
+  }
+
+  /** Bytes waiting to be sent, over all clients and for the fullest one. */
+  queueDepth(): { totalBytes: number; maxBytes: number } {
+    let totalBytes = 0;
+    let maxBytes = 0;
+    for (const client of this.registry.clients()) {
+      totalBytes += client.pendingBytes;
+      maxBytes = Math.max(maxBytes, client.pendingBytes);
+    }
+    return { totalBytes, maxBytes };
   }
 
   private run(command: () => void): void {

@@ -18,6 +18,8 @@ export class FakeHubClient implements HubClient {
   readonly frames: Frame[] = [];
   readonly closes: { code: number; reason: string }[] = [];
   keepAlives = 0;
+  /** What the client reports as waiting to be sent; a test sets it. */
+  pendingBytes = 0;
   onEnqueue: (frame: Frame) => void = () => undefined;
   onClose: () => void = () => undefined;
 

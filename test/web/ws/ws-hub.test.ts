@@ -355,3 +355,25 @@ describe('WsHub failures', () => {
     expect(healthy.received).toEqual(['r:1', 'r:2']);
   });
 });
+
+describe('WsHub totals', () => {
+  it('counts events pushed and event frames delivered, held ones included once released', () => {
+    const { hub, clients } = hubWith('ann', 'bob');
+    const [ann, bob] = clients;
+    join(hub, ann!, 'r', 0, new Set(['a']));
+    hub.subscribe(bob!, 'r', null);
+    hub.push(event('r', 1, 'a'));
+    hub.push(event('r', 2, 'b'));
+    hub.push(event('other', 1));
+    expect(hub.totals()).toEqual({ eventsPushed: 3, eventsDelivered: 1 });
+    hub.release(bob!, 'r', 0);
+    expect(hub.totals()).toEqual({ eventsPushed: 3, eventsDelivered: 3 });
+  });
+
+  it('sums the bytes waiting for every client and finds the fullest', () => {
+    const { hub, clients } = hubWith('ann', 'bob');
+    clients[0]!.pendingBytes = 100;
+    clients[1]!.pendingBytes = 400;
+    expect(hub.queueDepth()).toEqual({ totalBytes: 500, maxBytes: 400 });
+  });
+});

@@ -1,0 +1,103 @@
+import type { RequestHandler } from 'express';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ClientEnd } from '../ws/ws-client.js';
+import type { WsHub } from '../ws/ws-hub.js';
+
+/** What the WebSocket gateway reports about connections. */
+export interface ConnectionObserver {
+  connectionOpened(): void;
+  connectionEnded(end: ClientEnd): void;
+}
+
+/**
+ * The server's Prometheus metrics, in a registry of its own. Hub figures are read when
+ * scraped, so the fan-out path only bumps plain numbers.
+ */
+export class ServerMetrics implements ConnectionObserver {
+  readonly registry = new Registry();
+  private readonly opened: Counter;
+  private readonly ended: Counter<'reason'>;
+  private readonly requestDuration: Histogram<'method' | 'route' | 'status'>;
+
+  constructor(hub: WsHub) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.opened = new Counter({
+      name: 'roomcast_connections_opened_total',
+      help: 'WebSocket connections accepted',
+      registers,
+    });
+    this.ended = new Counter({
+      name: 'roomcast_connections_closed_total',
+      help: 'WebSocket connections ended, by reason: closed, overflow (send queue full, 1013), missed-pong (terminated)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'roomcast_http_request_duration_seconds',
+      help: 'REST request duration by route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    const total = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    gauge('roomcast_connections', 'Open WebSocket connections', () => hub.counts().clients);
+    gauge('roomcast_subscriptions', 'Subscriptions (connection × room)', () => hub.counts().subscriptions);
+    gauge(
+      'roomcast_rooms_with_subscribers',
+      'Rooms with at least one subscriber on this node',
+      () => hub.counts().rooms,
+    );
+    gauge('roomcast_send_queue_bytes', 'Bytes waiting to be sent, all connections', () => hub.queueDepth().totalBytes);
+    gauge(
+      'roomcast_send_queue_max_bytes',
+      'Bytes waiting to be sent, fullest connection',
+      () => hub.queueDepth().maxBytes,
+    );
+    total('roomcast_events_published_total', 'Stored events pushed to this node', () => hub.totals().eventsPushed);
+    total(
+      'roomcast_messages_delivered_total',
+      'Event frames handed to connections',
+      () => hub.totals().eventsDelivered,
+    );
+    for (const reason of ['closed', 'overflow', 'missed-pong'] satisfies ClientEnd[]) this.ended.inc({ reason }, 0);
+  }
+
+  connectionOpened(): void {
+    this.opened.inc();
+  }
+
+  connectionEnded(end: ClientEnd): void {
+    this.ended.inc({ reason: end });
+  }
+
+  /** Times every request; the route is the matched pattern (never the raw URL, whose ids would explode the labels). */
+  timeRequests(): RequestHandler {
+    return (req, res, next) => {
+      const stop = this.requestDuration.startTimer();
+      res.once('finish', () => {
+        const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+        stop({ method: req.method, route, status: String(res.statusCode) });
+      });
+      next();
+    };
+  }
+}
