@@ -20,6 +20,7 @@ const environmentSchema = z
     SEND_QUEUE_LIMIT: positiveInt(1024 * 1024),
     MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(100),
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+    SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(0),
     METRICS_TOKEN: optionalText,
   })
   .refine((env) => env.NODE_ENV !== 'production' || env.AUTH_SECRET !== undefined, {
@@ -44,6 +45,8 @@ export interface Config {
   readonly sendQueueLimitBytes: number;
   readonly maxSubscriptionsPerConnection: number;
   readonly shutdownTimeoutMs: number;
+  /** How long shutdown answers 503 (so load balancers notice) before it closes the listener. */
+  readonly shutdownDrainMs: number;
   /** When set, `/metrics` requires it as a bearer token; unset: open. */
   readonly metricsToken: string | undefined;
 }
@@ -74,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     sendQueueLimitBytes: e.SEND_QUEUE_LIMIT,
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     metricsToken: e.METRICS_TOKEN,
   };
 }

@@ -192,6 +192,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
     sendQueueLimitBytes: config.sendQueueLimitBytes,
     pingIntervalMs: config.pingIntervalMs,
     observer: metrics,
+    isStopping: () => isStopping,
     logger,
   });
 
@@ -210,13 +211,18 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
   let stopped: Promise<void> | undefined;
   const shutdown = () => {
     stopped ??= (async () => {
+      // From here /readyz is 503 and new requests and upgrades are refused; during the drain a
+      // load balancer sees that and stops routing here, while in-flight work goes on.
       isStopping = true;
+      if (config.shutdownDrainMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
+      const deadline = Date.now() + config.shutdownTimeoutMs;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await gateway.close(CloseCode.GoingAway, 'server shutting down', config.shutdownTimeoutMs);
-      const timer = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      // Requests still running at the deadline are cut off.
+      const cutOff = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now()));
       await closed;
-      clearTimeout(timer);
+      clearTimeout(cutOff);
       if (ownsDatabase) await database.close();
       logger.info('roomcast stopped');
     })();

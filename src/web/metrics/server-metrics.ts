@@ -18,6 +18,7 @@ export class ServerMetrics implements ConnectionObserver {
   private readonly opened: Counter;
   private readonly ended: Counter<'reason'>;
   private readonly requestDuration: Histogram<'method' | 'route' | 'status'>;
+  private readonly requestsInFlight: Gauge;
 
   constructor(hub: WsHub) {
     const registers = [this.registry];
@@ -38,6 +39,11 @@ export class ServerMetrics implements ConnectionObserver {
       help: 'REST request duration by route pattern and status',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.requestsInFlight = new Gauge({
+      name: 'roomcast_http_requests_in_flight',
+      help: 'REST requests being served (this scrape included)',
       registers,
     });
     const gauge = (name: string, help: string, read: () => number) =>
@@ -93,6 +99,8 @@ export class ServerMetrics implements ConnectionObserver {
   timeRequests(): RequestHandler {
     return (req, res, next) => {
       const stop = this.requestDuration.startTimer();
+      this.requestsInFlight.inc();
+      res.once('close', () => this.requestsInFlight.dec());
       res.once('finish', () => {
         const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
         stop({ method: req.method, route, status: String(res.statusCode) });

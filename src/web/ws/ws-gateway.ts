@@ -24,6 +24,8 @@ export interface WsGatewayDeps {
   readonly sendQueueLimitBytes: number;
   readonly pingIntervalMs: number;
   readonly observer: ConnectionObserver;
+  /** True once shutdown has begun: upgrades are refused from then on. */
+  readonly isStopping: () => boolean;
   readonly logger: Logger;
 }
 
@@ -42,7 +44,6 @@ export class WsGateway {
   });
   private readonly sockets = new Set<WebSocket>();
   private heartbeat: NodeJS.Timeout | undefined;
-  private isStopping = false;
 
   constructor(private readonly deps: WsGatewayDeps) {}
 
@@ -58,9 +59,8 @@ export class WsGateway {
     this.heartbeat.unref();
   }
 
-  /** Refuses new upgrades, closes every connection with `code` after its queue; terminates what is left after the timeout. */
+  /** Closes every connection with `code` after its queue; terminates what is left after the timeout. */
   async close(code: number, reason: string, timeoutMs: number): Promise<void> {
-    this.isStopping = true;
     clearInterval(this.heartbeat);
     const ends = [...this.sockets].map((ws) => once(ws, 'close'));
     this.deps.hub.closeAll(code, reason);
@@ -78,7 +78,7 @@ export class WsGateway {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== WS_PATH)
       return refuseUpgrade(socket, 404, 'not_found', `no WebSocket endpoint at ${url.pathname}`);
-    if (this.isStopping) return refuseUpgrade(socket, 503, 'unavailable', 'server is shutting down');
+    if (this.deps.isStopping()) return refuseUpgrade(socket, 503, 'unavailable', 'server is shutting down');
     if (url.searchParams.has('token')) {
       return refuseUpgrade(
         socket,

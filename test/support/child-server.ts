@@ -1,0 +1,85 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type TestDatabase, postgresTestDatabase } from './databases.js';
+import { serviceUrl } from './services.js';
+import { TEST_SECRET } from './tokens.js';
+
+/** roomcast running as a real process (src/main.ts through tsx), as an operator runs it. */
+export interface ChildServer {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly baseUrl: string;
+  readonly wsUrl: string;
+  /** Every log line the server printed, parsed. */
+  readonly logs: Record<string, unknown>[];
+  /** Resolves with the exit code once the process has exited. */
+  readonly exited: Promise<number | null>;
+  /** The process's peak resident memory so far (VmHWM), in bytes. */
+  peakRssBytes(): Promise<number>;
+  /** Sends the signal, waits for the exit, and removes the server's database. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts a server process on a free port, with PostgreSQL (a fresh database) when DATABASE_URL is set. */
+export async function spawnServer(env: Record<string, string> = {}): Promise<ChildServer> {
+  const postgresUrl = serviceUrl('DATABASE_URL');
+  const database: TestDatabase | undefined = postgresUrl ? await postgresTestDatabase(postgresUrl) : undefined;
+  const dataDir = await mkdtemp(join(tmpdir(), 'roomcast-child-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      AUTH_SECRET: TEST_SECRET,
+      LOG_LEVEL: 'info',
+      DATABASE_URL: database?.url ?? '',
+      DATA_DIR: dataDir,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        logs.push(entry);
+        if (entry.msg === 'roomcast listening') resolve(entry.port as number);
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    void exited.then((code) => reject(new Error(`server exited with ${code} before listening: ${stderr}`)));
+  });
+  const cleanUp = async () => {
+    await database?.dispose();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  return {
+    child,
+    port,
+    baseUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/v1/ws`,
+    logs,
+    exited,
+    async peakRssBytes() {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      const kib = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
+      return kib * 1024;
+    },
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      const code = await exited;
+      await cleanUp();
+      return code;
+    },
+  };
+}
