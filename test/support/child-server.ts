@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestDatabase, postgresTestDatabase } from './databases.js';
@@ -16,13 +16,18 @@ export interface ChildServer {
   readonly logs: Record<string, unknown>[];
   /** Resolves with the exit code once the process has exited. */
   readonly exited: Promise<number | null>;
-  /** The process's peak resident memory so far (VmHWM), in bytes. */
+  /** The process's peak resident memory (VmHWM) since start or the last `resetPeakRss`, in bytes. */
   peakRssBytes(): Promise<number>;
+  /** Starts a new peak-RSS window (Linux clear_refs 5), so a measurement excludes the start-up peak. */
+  resetPeakRss(): Promise<void>;
   /** Sends the signal, waits for the exit, and removes the server's database. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts a server process on a free port, with PostgreSQL (a fresh database) when DATABASE_URL is set. */
+/**
+ * Starts a server process on a free port, with PostgreSQL (a fresh database) when DATABASE_URL is
+ * set. It logs at info: the port is read from its "roomcast listening" line.
+ */
 export async function spawnServer(env: Record<string, string> = {}): Promise<ChildServer> {
   const postgresUrl = serviceUrl('DATABASE_URL');
   const database: TestDatabase | undefined = postgresUrl ? await postgresTestDatabase(postgresUrl) : undefined;
@@ -34,10 +39,10 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Chi
       PORT: '0',
       HOST: '127.0.0.1',
       AUTH_SECRET: TEST_SECRET,
-      LOG_LEVEL: 'info',
       DATABASE_URL: database?.url ?? '',
       DATA_DIR: dataDir,
       ...env,
+      LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -74,6 +79,9 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Chi
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       const kib = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
       return kib * 1024;
+    },
+    async resetPeakRss() {
+      await writeFile(`/proc/${child.pid}/clear_refs`, '5');
     },
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);

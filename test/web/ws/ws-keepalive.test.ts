@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createConnection } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../support/eventually.js';
 import { type TestServer, startTestServer } from '../../support/test-server.js';
@@ -34,5 +37,31 @@ describe('keepalive', () => {
     expect(Date.now() - started).toBeLessThan(PING_INTERVAL_MS * 2 + 1000);
     await eventually(() => server.app.hub.counts().clients === 0);
     expect(server.app.hub.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
+  });
+
+  it('terminates a raw TCP peer that completed the handshake and never answers, within two intervals', async () => {
+    const tcp = createConnection({ host: '127.0.0.1', port: server.app.port });
+    await once(tcp, 'connect');
+    tcp.write(
+      [
+        'GET /v1/ws HTTP/1.1',
+        `Host: 127.0.0.1:${server.app.port}`,
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+        'Sec-WebSocket-Version: 13',
+        `Authorization: Bearer ${token}`,
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    const [handshake] = (await once(tcp, 'data')) as [Buffer];
+    expect(handshake.toString()).toMatch(/^HTTP\/1\.1 101 /);
+    await eventually(() => server.app.hub.counts().clients === 1);
+    const connectedAt = Date.now();
+    tcp.on('data', () => {});
+    await once(tcp, 'close');
+    expect(Date.now() - connectedAt).toBeLessThan(PING_INTERVAL_MS * 2 + 500);
+    await eventually(() => server.app.hub.counts().clients === 0);
   });
 });
