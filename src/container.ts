@@ -183,7 +183,6 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
     tokens,
     session: {
       subscribeToRoom: container.resolve(SubscribeToRoom),
-      getRoom: useCases.getRoom,
       leaveRoom: useCases.leaveRoom,
       publishEvent: useCases.publishEvent,
       maxSubscriptions: config.maxSubscriptionsPerConnection,

@@ -10,6 +10,7 @@ export class SubscribeToRoom {
     private readonly getRoom: GetRoom,
   ) {}
 
+  /** Resolves to the room as read after membership is settled: its `lastSeq` is where live delivery may start. */
   async execute(user: User, roomId: string): Promise<Room> {
     if (user.isService) return this.getRoom.execute(roomId);
     return (await this.joinRoom.execute(user, roomId)).room;

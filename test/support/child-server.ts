@@ -18,8 +18,8 @@ export interface ChildServer {
   readonly exited: Promise<number | null>;
   /** The process's peak resident memory (VmHWM) since start or the last `resetPeakRss`, in bytes. */
   peakRssBytes(): Promise<number>;
-  /** Starts a new peak-RSS window (Linux clear_refs 5), so a measurement excludes the start-up peak. */
-  resetPeakRss(): Promise<void>;
+  /** Starts a new peak-RSS window (Linux clear_refs 5) and resolves to the RSS it starts from, in bytes. */
+  resetPeakRss(): Promise<number>;
   /** Sends the signal, waits for the exit, and removes the server's database. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -46,9 +46,17 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Chi
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Never outlive the test run, even when a test times out before it could stop the server.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      process.removeListener('exit', killOnExit);
+      resolve(code);
+    }),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -75,13 +83,10 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Chi
     wsUrl: `ws://127.0.0.1:${port}/v1/ws`,
     logs,
     exited,
-    async peakRssBytes() {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-      const kib = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
-      return kib * 1024;
-    },
+    peakRssBytes: () => memoryStatus(child, 'VmHWM'),
     async resetPeakRss() {
       await writeFile(`/proc/${child.pid}/clear_refs`, '5');
+      return memoryStatus(child, 'VmRSS');
     },
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);
@@ -90,4 +95,10 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Chi
       return code;
     },
   };
+}
+
+/** One memory figure of /proc/<pid>/status, in bytes. */
+async function memoryStatus(child: ChildProcess, field: 'VmHWM' | 'VmRSS'): Promise<number> {
+  const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+  return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1]) * 1024;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { DomainError } from '../../domain/errors.js';
-import type { GetRoom } from '../../usecase/get-room.js';
+import type { Room } from '../../domain/room.js';
 import type { LeaveRoom } from '../../usecase/leave-room.js';
 import type { PublishEvent } from '../../usecase/publish-event.js';
 import type { SubscribeToRoom } from '../../usecase/subscribe-to-room.js';
@@ -13,7 +13,6 @@ import type { WsHub } from './ws-hub.js';
 export interface WsSessionDeps {
   readonly hub: WsHub;
   readonly subscribeToRoom: SubscribeToRoom;
-  readonly getRoom: GetRoom;
   readonly leaveRoom: LeaveRoom;
   readonly publishEvent: PublishEvent;
   readonly maxSubscriptions: number;
@@ -99,19 +98,19 @@ export class WsSession {
         `a connection may hold at most ${this.deps.maxSubscriptions} subscriptions`,
       );
     }
-    await this.deps.subscribeToRoom.execute(this.client.user, op.room);
-    // Held from here: every event committed after the read below is pushed after this point.
+    // Held before membership is settled: a leave racing this join either evicts this subscription
+    // or commits first and is undone by the join below; never a non-member left subscribed. And
+    // every event committed after the room is read below is pushed after this point.
     hub.subscribe(this.client, op.room, toTypeSet(op.types));
-    let lastSeq: number;
-    let epoch: string;
+    let room: Room;
     try {
-      ({ lastSeq, epoch } = await this.deps.getRoom.execute(op.room));
+      room = await this.deps.subscribeToRoom.execute(this.client.user, op.room);
     } catch (error) {
       hub.unsubscribe(this.client, op.room);
       throw error;
     }
-    this.client.enqueue(encodeOk(id, { room: op.room, epoch, seq: lastSeq }));
-    hub.release(this.client, op.room, lastSeq);
+    this.client.enqueue(encodeOk(id, { room: room.id, epoch: room.epoch, seq: room.lastSeq }));
+    hub.release(this.client, op.room, room.lastSeq);
   }
 
   private requireSubscription(roomId: string): void {
