@@ -4,6 +4,7 @@ import type { SqlDatabase, SqlExecutor } from './sql.js';
 /** A real PostgreSQL server reached through a `pg` pool. */
 export class PgPoolDatabase implements SqlDatabase {
   private readonly pool: pg.Pool;
+  private closed: Promise<void> | undefined;
 
   constructor(connectionString: string, maxConnections = 10) {
     this.pool = new pg.Pool({ connectionString, max: maxConnections });
@@ -44,7 +45,9 @@ export class PgPoolDatabase implements SqlDatabase {
     }
   }
 
+  /** Ends the pool; calling it again resolves with the first call. */
   close(): Promise<void> {
-    return this.pool.end();
+    this.closed ??= this.pool.end();
+    return this.closed;
   }
 }

@@ -7,6 +7,8 @@ const LOCK_STALE_MS = 5000;
 
 /** The embedded PostgreSQL (PGlite), kept in a directory that this process locks for itself. */
 export class PgliteDatabase implements SqlDatabase {
+  private closed: Promise<void> | undefined;
+
   private constructor(
     private readonly db: PGlite,
     private readonly unlock: () => Promise<void>,
@@ -60,9 +62,10 @@ export class PgliteDatabase implements SqlDatabase {
     );
   }
 
-  async close(): Promise<void> {
-    await this.db.close();
-    await this.unlock();
+  /** Closes the database and releases the directory; calling it again resolves with the first call. */
+  close(): Promise<void> {
+    this.closed ??= this.db.close().then(() => this.unlock());
+    return this.closed;
   }
 }
 

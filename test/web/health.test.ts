@@ -1,0 +1,22 @@
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { testDatabase } from '../support/databases.js';
+import { startTestServer } from '../support/test-server.js';
+
+describe('/readyz', () => {
+  it('turns 503 when the database stops answering, while /healthz stays 200', async () => {
+    const database = await testDatabase();
+    const server = await startTestServer({}, database);
+    try {
+      await request(server.baseUrl).get('/readyz').expect(200);
+      await database.db.close();
+      const response = await request(server.baseUrl).get('/readyz');
+      expect(response.status).toBe(503);
+      expect(response.body.error.code).toBe('unavailable');
+      await request(server.baseUrl).get('/healthz').expect(200);
+    } finally {
+      await server.app.shutdown();
+      await database.dispose();
+    }
+  });
+});
