@@ -23,6 +23,7 @@ import { ListMembers } from './usecase/list-members.js';
 import { ListRooms } from './usecase/list-rooms.js';
 import { OrderedPublisher } from './usecase/ordered-publisher.js';
 import { PublishEvent } from './usecase/publish-event.js';
+import { ResumeRoom } from './usecase/resume-room.js';
 import { SubscribeToRoom } from './usecase/subscribe-to-room.js';
 import { TokenService } from './web/auth/token-service.js';
 import { createHttpApp } from './web/http-app.js';
@@ -85,7 +86,7 @@ export function registerAll(
   );
   container.register(
     WsHub,
-    single(() => new WsHub((error) => logger.error({ err: error }, 'hub command failed'))),
+    single(() => new WsHub((error) => logger.error({ err: error }, 'hub command failed'), config.sendQueueLimitBytes)),
   );
   container.register(TOKENS.Pusher, { useToken: WsHub });
   container.register(TOKENS.Presence, { useToken: WsHub });
@@ -139,6 +140,10 @@ export function registerAll(
     SubscribeToRoom,
     single((c) => new SubscribeToRoom(c.resolve(JoinRoom), c.resolve(GetRoom))),
   );
+  container.register(
+    ResumeRoom,
+    single((c) => new ResumeRoom(c.resolve(SubscribeToRoom), uow(c))),
+  );
 }
 
 /** Builds and starts the server on `config.port` (0: any free port). */
@@ -182,7 +187,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
     hub,
     tokens,
     session: {
-      subscribeToRoom: container.resolve(SubscribeToRoom),
+      resumeRoom: container.resolve(ResumeRoom),
       leaveRoom: useCases.leaveRoom,
       publishEvent: useCases.publishEvent,
       maxSubscriptions: config.maxSubscriptionsPerConnection,

@@ -41,3 +41,8 @@ export class InvalidRequest extends DomainError {
 export class PayloadTooLarge extends DomainError {
   readonly code = 'payload_too_large';
 }
+
+/** Events a reader needed were trimmed from the history while it was reading them. */
+export class HistoryTrimmed extends DomainError {
+  readonly code = 'unavailable';
+}

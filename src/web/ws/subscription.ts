@@ -15,8 +15,13 @@ interface HeldEvent {
 export class Subscription {
   private afterSeq = 0;
   private held: HeldEvent[] | null = [];
+  private heldBytes = 0;
 
-  constructor(private types: ReadonlySet<string> | null) {}
+  constructor(
+    private types: ReadonlySet<string> | null,
+    /** Held events past this size mean the joiner cannot keep up: it is closed as a slow consumer. */
+    private readonly maxHeldBytes: number,
+  ) {}
 
   setTypes(types: ReadonlySet<string> | null): void {
     this.types = types;
@@ -25,6 +30,14 @@ export class Subscription {
   /** Delivers (or holds) one event; returns how many frames went to the client: 0 or 1. */
   offer(client: HubClient, seq: number, type: string, frame: Frame): number {
     if (this.held) {
+      if (this.heldBytes > this.maxHeldBytes) return 0;
+      this.heldBytes += frame.length;
+      if (this.heldBytes > this.maxHeldBytes) {
+        // The client is closing; the Hub forgets it when it has.
+        this.held = [];
+        client.overflow('too many events while joining');
+        return 0;
+      }
       this.held.push({ seq, type, frame });
       return 0;
     }

@@ -22,6 +22,7 @@ export class WsClient implements HubClient {
   private isAlive = true;
   private isClosing = false;
   private endReason: ClientEnd = 'closed';
+  private drainWaiters: (() => void)[] = [];
   private readonly resume = (): void => {
     this.isWaitingForDrain = false;
     this.flush();
@@ -40,8 +41,17 @@ export class WsClient implements HubClient {
       this.isClosing = true;
       this.queue.length = 0;
       this.queuedBytes = 0;
+      this.wakeDrainWaiters();
       onClosed(this, this.endReason);
     });
+  }
+
+  get isOpen(): boolean {
+    return !this.isClosing;
+  }
+
+  get queueLimit(): number {
+    return this.queueLimitBytes;
   }
 
   get pendingBytes(): number {
@@ -52,8 +62,7 @@ export class WsClient implements HubClient {
   enqueue(frame: Frame): void {
     if (this.isClosing) return;
     if (this.pendingBytes + frame.length > this.queueLimitBytes) {
-      this.endReason = 'overflow';
-      this.abort(CloseCode.TryAgainLater, 'send queue overflow');
+      this.overflow('send queue overflow');
       return;
     }
     this.queue.push(frame);
@@ -69,6 +78,23 @@ export class WsClient implements HubClient {
     this.queue.length = 0;
     this.queuedBytes = 0;
     this.socket.close(code, reason);
+  }
+
+  /** Closes as a slow consumer (1013), dropping what is queued. */
+  overflow(reason: string): void {
+    if (this.isClosing) return;
+    this.endReason = 'overflow';
+    this.abort(CloseCode.TryAgainLater, reason);
+  }
+
+  /**
+   * Resolves once everything queued has been handed to the socket and the socket is not full:
+   * a producer with much to send (a replay) waits on this between batches. False when closed.
+   */
+  whenDrained(): Promise<boolean> {
+    if (this.isClosing) return Promise.resolve(false);
+    if (this.queue.length === 0 && !this.isWaitingForDrain) return Promise.resolve(true);
+    return new Promise((resolve) => this.drainWaiters.push(() => resolve(!this.isClosing)));
   }
 
   keepAlive(): void {
@@ -102,5 +128,12 @@ export class WsClient implements HubClient {
       this.socket.send(frame, TEXT_FRAME, this.resume);
       return;
     }
+    if (this.drainWaiters.length > 0) this.wakeDrainWaiters();
+  }
+
+  private wakeDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const wake of waiters) wake();
   }
 }

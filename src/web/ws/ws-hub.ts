@@ -25,8 +25,14 @@ export class WsHub implements Pusher, Presence {
   private eventsPushed = 0;
   private eventsDelivered = 0;
 
-  /** `reportError` hears of a command that threw; the Hub carries on with the next one. */
-  constructor(private readonly reportError: (error: unknown) => void) {}
+  /**
+   * `reportError` hears of a command that threw; the Hub carries on with the next one.
+   * `maxHeldBytes` bounds what a joining subscription may hold while its joiner catches up.
+   */
+  constructor(
+    private readonly reportError: (error: unknown) => void,
+    private readonly maxHeldBytes = Number.POSITIVE_INFINITY,
+  ) {}
 
   register(client: HubClient): void {
     this.run(() => this.registry.addClient(client));
@@ -39,7 +45,7 @@ export class WsHub implements Pusher, Presence {
 
   /** Starts (or replaces) a held subscription; `release` makes it live. Ignored for an unregistered client. */
   subscribe(client: HubClient, roomId: string, types: ReadonlySet<string> | null): void {
-    this.run(() => this.registry.set(client, roomId, new Subscription(types)));
+    this.run(() => this.registry.set(client, roomId, new Subscription(types, this.maxHeldBytes)));
   }
 
   /** Makes a held subscription live after `afterSeq`, sending the held events past it. */

@@ -1,18 +1,17 @@
 import type { Logger } from 'pino';
-import { DomainError } from '../../domain/errors.js';
-import type { Room } from '../../domain/room.js';
+import { DomainError, HistoryTrimmed } from '../../domain/errors.js';
 import type { LeaveRoom } from '../../usecase/leave-room.js';
 import type { PublishEvent } from '../../usecase/publish-event.js';
-import type { SubscribeToRoom } from '../../usecase/subscribe-to-room.js';
+import type { ResumeRoom, Resumption } from '../../usecase/resume-room.js';
 import { type ClientOp, parseClientFrame } from './client-ops.js';
-import { type FrameId, encodeError, encodeOk } from './codec.js';
+import { type FrameId, encodeError, encodeEvent, encodeOk } from './codec.js';
 import type { WsClient } from './ws-client.js';
 import type { WsHub } from './ws-hub.js';
 
 /** What a session needs, shared by every connection. */
 export interface WsSessionDeps {
   readonly hub: WsHub;
-  readonly subscribeToRoom: SubscribeToRoom;
+  readonly resumeRoom: ResumeRoom;
   readonly leaveRoom: LeaveRoom;
   readonly publishEvent: PublishEvent;
   readonly maxSubscriptions: number;
@@ -89,9 +88,6 @@ export class WsSession {
 
   private async join(op: Extract<ClientOp, { op: 'join' }>, id: FrameId): Promise<void> {
     const { hub } = this.deps;
-    if (op.since !== undefined) {
-      throw new SessionError('invalid_request', 'since: resuming a room is not available yet; join without since');
-    }
     if (!hub.isSubscribed(this.client, op.room) && hub.subscriptionsOf(this.client) >= this.deps.maxSubscriptions) {
       throw new SessionError(
         'too_many_subscriptions',
@@ -102,15 +98,37 @@ export class WsSession {
     // or commits first and is undone by the join below; never a non-member left subscribed. And
     // every event committed after the room is read below is pushed after this point.
     hub.subscribe(this.client, op.room, toTypeSet(op.types));
-    let room: Room;
+    let resumption: Resumption;
     try {
-      room = await this.deps.subscribeToRoom.execute(this.client.user, op.room);
+      resumption = await this.deps.resumeRoom.execute(this.client.user, op.room, op);
     } catch (error) {
       hub.unsubscribe(this.client, op.room);
       throw error;
     }
-    this.client.enqueue(encodeOk(id, { room: room.id, epoch: room.epoch, seq: room.lastSeq }));
+    const { room, recovered } = resumption;
+    this.client.enqueue(encodeOk(id, { room: room.id, epoch: room.epoch, seq: room.lastSeq, recovered }));
+    if (!(await this.replay(resumption, toTypeSet(op.types)))) return;
     hub.release(this.client, op.room, room.lastSeq);
+  }
+
+  /** Sends the missed events through the send queue, a batch at a time as the socket drains; false if the connection ended. */
+  private async replay(resumption: Resumption, types: ReadonlySet<string> | null): Promise<boolean> {
+    const batchBytes = this.client.queueLimit / 2;
+    try {
+      for await (const page of resumption.missed) {
+        for (const event of page) {
+          if (this.client.pendingBytes >= batchBytes && !(await this.client.whenDrained())) return false;
+          if (types === null || types.has(event.type)) this.client.enqueue(encodeEvent(event));
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof HistoryTrimmed)) throw error;
+      // Part of the replay is gone: end here rather than hand over a stream with a hole. On rejoin
+      // with the last seq it got, the client learns `recovered: false`.
+      this.client.overflow('history trimmed during replay; rejoin with since');
+      return false;
+    }
+    return this.client.isOpen;
   }
 
   private requireSubscription(roomId: string): void {

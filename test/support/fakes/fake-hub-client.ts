@@ -18,6 +18,7 @@ export class FakeHubClient implements HubClient {
   readonly frames: Frame[] = [];
   readonly closes: { code: number; reason: string }[] = [];
   keepAlives = 0;
+  readonly overflows: string[] = [];
   /** What the client reports as waiting to be sent; a test sets it. */
   pendingBytes = 0;
   onEnqueue: (frame: Frame) => void = () => undefined;
@@ -33,6 +34,10 @@ export class FakeHubClient implements HubClient {
   close(code: number, reason: string): void {
     this.closes.push({ code, reason });
     this.onClose();
+  }
+
+  overflow(reason: string): void {
+    this.overflows.push(reason);
   }
 
   keepAlive(): void {

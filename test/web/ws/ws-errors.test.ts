@@ -135,9 +135,12 @@ describe('replies to refused ops', () => {
     expect(await client.request({ op: 'join', room: rooms[2] })).toMatchObject({ code: 'too_many_subscriptions' });
   });
 
-  it('is invalid_request for a join with since, until resuming is built', async () => {
+  it('is invalid_request for a join with since beyond the room last seq', async () => {
     const client = await connect();
-    expect(await client.request({ op: 'join', room, since: 0 })).toMatchObject({ code: 'invalid_request' });
+    const reply = await client.request({ op: 'join', room, since: 1_000_000 });
+    expect(reply).toMatchObject({ code: 'invalid_request' });
+    expect(reply.message).toContain('since');
+    expect(await client.request({ op: 'unsubscribe', room })).toMatchObject({ code: 'not_subscribed' });
   });
 
   it('keeps serving the connection after every error', async () => {

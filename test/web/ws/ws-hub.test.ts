@@ -377,3 +377,18 @@ describe('WsHub totals', () => {
     expect(hub.queueDepth()).toEqual({ totalBytes: 500, maxBytes: 400 });
   });
 });
+
+describe('WsHub held subscriptions', () => {
+  it('closes a joiner as a slow consumer when what it holds passes the bound', () => {
+    const hub = new WsHub((error) => {
+      throw error;
+    }, 300);
+    const ann = new FakeHubClient(person('ann'));
+    hub.register(ann);
+    hub.subscribe(ann, 'r', null);
+    hub.push(event('r', 1));
+    expect(ann.overflows).toEqual([]);
+    for (let seq = 2; seq <= 10; seq += 1) hub.push(event('r', seq));
+    expect(ann.overflows).toEqual(['too many events while joining']);
+  });
+});
