@@ -22,6 +22,9 @@ const environmentSchema = z
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(0),
     METRICS_TOKEN: optionalText,
+    HISTORY_MAX_EVENTS: z.coerce.number().int().min(0).default(10_000),
+    HISTORY_MAX_AGE: z.coerce.number().int().min(0).default(0),
+    HISTORY_TRIM_INTERVAL_MS: positiveInt(30_000),
   })
   .refine((env) => env.NODE_ENV !== 'production' || env.AUTH_SECRET !== undefined, {
     message: 'is required when NODE_ENV=production',
@@ -49,6 +52,11 @@ export interface Config {
   readonly shutdownDrainMs: number;
   /** When set, `/metrics` requires it as a bearer token; unset: open. */
   readonly metricsToken: string | undefined;
+  /** Events kept per room; undefined: all (HISTORY_MAX_EVENTS=0). */
+  readonly historyMaxEvents: number | undefined;
+  /** Seconds an event is kept; undefined: forever (HISTORY_MAX_AGE=0). */
+  readonly historyMaxAgeSeconds: number | undefined;
+  readonly historyTrimIntervalMs: number;
 }
 
 /** Thrown for a bad setting; its message is one line naming the variable. */
@@ -79,5 +87,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     metricsToken: e.METRICS_TOKEN,
+    historyMaxEvents: e.HISTORY_MAX_EVENTS || undefined,
+    historyMaxAgeSeconds: e.HISTORY_MAX_AGE || undefined,
+    historyTrimIntervalMs: e.HISTORY_TRIM_INTERVAL_MS,
   };
 }

@@ -24,6 +24,8 @@ import { ListRooms } from './usecase/list-rooms.js';
 import { OrderedPublisher } from './usecase/ordered-publisher.js';
 import { PublishEvent } from './usecase/publish-event.js';
 import { ResumeRoom } from './usecase/resume-room.js';
+import { TrimHistory } from './usecase/trim-history.js';
+import { PeriodicTask } from './periodic-task.js';
 import { SubscribeToRoom } from './usecase/subscribe-to-room.js';
 import { TokenService } from './web/auth/token-service.js';
 import { createHttpApp } from './web/http-app.js';
@@ -200,6 +202,16 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
     logger,
   });
 
+  const trimHistory = container.resolve(TrimHistory);
+  const trimmer = new PeriodicTask(config.historyTrimIntervalMs, async () => {
+    try {
+      const deleted = await trimHistory.execute();
+      if (deleted > 0) logger.info({ deleted }, 'history trimmed');
+    } catch (error) {
+      logger.error({ err: error }, 'history trim failed');
+    }
+  });
+
   const server = createServer(app);
   gateway.attach(server);
   await new Promise<void>((resolve, reject) => {
@@ -227,6 +239,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
       const cutOff = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now()));
       await closed;
       clearTimeout(cutOff);
+      await trimmer.stop();
       if (ownsDatabase) await database.close();
       logger.info('roomcast stopped');
     })();

@@ -31,4 +31,9 @@ export const MIGRATIONS: readonly { readonly name: string; readonly sql: string 
       );
     `,
   },
+  {
+    name: '002-events-at-index',
+    // Lets history trimming by age find expired events without reading every event.
+    sql: 'CREATE INDEX events_at_idx ON events (at);',
+  },
 ];

@@ -1,5 +1,5 @@
 import { RoomNotFound } from '../domain/errors.js';
-import type { EventRepository, EventWindow } from '../domain/ports/repositories.js';
+import type { EventRepository, EventWindow, RetentionPolicy } from '../domain/ports/repositories.js';
 import type { NewRoomEvent, RoomEvent } from '../domain/room-event.js';
 import type { SqlExecutor } from './sql.js';
 
@@ -46,6 +46,39 @@ export class PgEventRepository implements EventRepository {
     const firstSeq = bounds[0];
     if (!firstSeq) throw new RoomNotFound(roomId);
     return { items: rows.map(toEvent), firstSeq: Number(firstSeq.first_seq) };
+  }
+
+  async trim(policy: RetentionPolicy): Promise<number> {
+    let deleted = 0;
+    if (policy.maxEventsPerRoom !== undefined) {
+      // Only a prefix of each room's seqs is ever deleted, so what remains stays gap-free.
+      const rows = await this.sql.query<{ count: string | number }>(
+        `WITH gone AS (
+           DELETE FROM events e USING rooms r
+           WHERE e.room_id = r.id AND e.seq <= r.last_seq - $1
+           RETURNING 1
+         ) SELECT count(*) AS count FROM gone`,
+        [policy.maxEventsPerRoom],
+      );
+      deleted += Number(rows[0]?.count ?? 0);
+    }
+    if (policy.maxAgeSeconds !== undefined) {
+      // Deletes up to the newest expired seq of each room, so that a slightly out-of-order `at`
+      // never leaves a hole behind.
+      const rows = await this.sql.query<{ count: string | number }>(
+        `WITH expired AS (
+           SELECT room_id, max(seq) AS upto FROM events
+           WHERE at < now() - make_interval(secs => $1) GROUP BY room_id
+         ), gone AS (
+           DELETE FROM events e USING expired x
+           WHERE e.room_id = x.room_id AND e.seq <= x.upto
+           RETURNING 1
+         ) SELECT count(*) AS count FROM gone`,
+        [policy.maxAgeSeconds],
+      );
+      deleted += Number(rows[0]?.count ?? 0);
+    }
+    return deleted;
   }
 }
 

@@ -158,4 +158,42 @@ function repositoryContract(open: () => Promise<TestDatabase>): void {
     expect(await uow.repos.members.find(room.id, 'carl')).toBeNull();
     expect((await uow.repos.rooms.find(room.id))?.lastSeq).toBe(0);
   });
+
+  it('trims each room to the newest maxEventsPerRoom events, leaving no hole', async () => {
+    const busy = await newRoom();
+    const quiet = await newRoom();
+    for (let i = 0; i < 10; i += 1)
+      await uow.repos.events.append({ room: busy.id, type: 'msg', data: i, sender: 'ann' });
+    await uow.repos.events.append({ room: quiet.id, type: 'msg', data: 0, sender: 'ann' });
+    const deleted = await uow.repos.events.trim({ maxEventsPerRoom: 4, maxAgeSeconds: undefined });
+    expect(deleted).toBeGreaterThanOrEqual(6);
+    const kept = await uow.repos.events.listAfter(busy.id, 0, 100);
+    expect(kept.firstSeq).toBe(7);
+    expect(kept.items.map((event) => event.seq)).toEqual([7, 8, 9, 10]);
+    expect((await uow.repos.events.listAfter(quiet.id, 0, 100)).items).toHaveLength(1);
+    const appended = await uow.repos.events.append({ room: busy.id, type: 'msg', data: 'after', sender: 'ann' });
+    expect(appended.seq).toBe(11);
+  });
+
+  it('trims events older than maxAgeSeconds', async () => {
+    const room = await newRoom();
+    for (let i = 0; i < 5; i += 1)
+      await uow.repos.events.append({ room: room.id, type: 'msg', data: i, sender: 'ann' });
+    await database.db.query(`UPDATE events SET at = now() - interval '2 hours' WHERE room_id = $1 AND seq <= 3`, [
+      room.id,
+    ]);
+    await uow.repos.events.trim({ maxEventsPerRoom: undefined, maxAgeSeconds: 3600 });
+    const kept = await uow.repos.events.listAfter(room.id, 0, 100);
+    expect(kept.firstSeq).toBe(4);
+    expect(kept.items.map((event) => event.seq)).toEqual([4, 5]);
+  });
+
+  it('reports firstSeq as lastSeq + 1 once a room history is trimmed away', async () => {
+    const room = await newRoom();
+    for (let i = 0; i < 3; i += 1)
+      await uow.repos.events.append({ room: room.id, type: 'msg', data: i, sender: 'ann' });
+    await database.db.query(`UPDATE events SET at = now() - interval '2 hours' WHERE room_id = $1`, [room.id]);
+    await uow.repos.events.trim({ maxEventsPerRoom: undefined, maxAgeSeconds: 60 });
+    expect(await uow.repos.events.listAfter(room.id, 3, 10)).toEqual({ items: [], firstSeq: 4 });
+  });
 }

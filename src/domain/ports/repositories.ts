@@ -38,12 +38,20 @@ export interface EventWindow {
   readonly firstSeq: number;
 }
 
+/** How much of each room's history is kept; undefined means no limit of that kind. */
+export interface RetentionPolicy {
+  readonly maxEventsPerRoom: number | undefined;
+  readonly maxAgeSeconds: number | undefined;
+}
+
 /** A room's event stream, as stored. */
 export interface EventRepository {
   /** Stores the event with the room's next seq, atomically; throws `RoomNotFound` for an unknown room. */
   append(event: NewRoomEvent): Promise<RoomEvent>;
   /** Events with seq > afterSeq, ascending, at most `limit`. */
   listAfter(roomId: string, afterSeq: number, limit: number): Promise<EventWindow>;
+  /** Deletes the oldest events that the policy no longer keeps, in every room; returns how many. */
+  trim(policy: RetentionPolicy): Promise<number>;
 }
 
 /** The repositories bound to one transaction. */

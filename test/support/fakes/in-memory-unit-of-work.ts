@@ -4,6 +4,7 @@ import type { Page, PageRequest } from '../../../src/domain/page.js';
 import type {
   EventRepository,
   EventWindow,
+  RetentionPolicy,
   MemberRepository,
   NewRoom,
   Repositories,
@@ -169,6 +170,22 @@ class InMemoryEventRepository implements EventRepository {
     if (!room || !events) throw new RoomNotFound(roomId);
     const items = events.filter((event) => event.seq > afterSeq).slice(0, limit);
     return { items, firstSeq: events[0]?.seq ?? room.lastSeq + 1 };
+  }
+
+  async trim(policy: RetentionPolicy): Promise<number> {
+    let deleted = 0;
+    const cutoff = this.now().getTime() - (policy.maxAgeSeconds ?? Number.POSITIVE_INFINITY) * 1000;
+    for (const [roomId, events] of this.store.events) {
+      const lastSeq = this.store.rooms.get(roomId)?.lastSeq ?? 0;
+      const keepAfter = Math.max(
+        lastSeq - (policy.maxEventsPerRoom ?? Number.POSITIVE_INFINITY),
+        ...events.filter((event) => event.at.getTime() < cutoff).map((event) => event.seq),
+      );
+      const kept = events.filter((event) => event.seq > keepAfter);
+      deleted += events.length - kept.length;
+      this.store.events.set(roomId, kept);
+    }
+    return deleted;
   }
 }
 
