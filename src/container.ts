@@ -146,6 +146,11 @@ export function registerAll(
     ResumeRoom,
     single((c) => new ResumeRoom(c.resolve(SubscribeToRoom), uow(c))),
   );
+  const retention = { maxEventsPerRoom: config.historyMaxEvents, maxAgeSeconds: config.historyMaxAgeSeconds };
+  container.register(
+    TrimHistory,
+    single((c) => new TrimHistory(uow(c), retention)),
+  );
 }
 
 /** Builds and starts the server on `config.port` (0: any free port). */
