@@ -21,7 +21,7 @@ export interface WsSessionDeps {
 /** An error that exists only on the WebSocket side of the protocol. */
 class SessionError extends Error {
   constructor(
-    readonly code: 'not_subscribed' | 'too_many_subscriptions' | 'invalid_request',
+    readonly code: 'not_subscribed' | 'too_many_subscriptions',
     message: string,
   ) {
     super(message);
