@@ -19,6 +19,7 @@ const environmentSchema = z
     PING_INTERVAL_MS: positiveInt(25_000),
     SEND_QUEUE_LIMIT: positiveInt(1024 * 1024),
     MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(100),
+    MAX_CONNECTIONS_PER_USER: positiveInt(20),
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(0),
     METRICS_TOKEN: optionalText,
@@ -47,6 +48,7 @@ export interface Config {
   readonly pingIntervalMs: number;
   readonly sendQueueLimitBytes: number;
   readonly maxSubscriptionsPerConnection: number;
+  readonly maxConnectionsPerUser: number;
   readonly shutdownTimeoutMs: number;
   /** How long shutdown answers 503 (so load balancers notice) before it closes the listener. */
   readonly shutdownDrainMs: number;
@@ -84,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     pingIntervalMs: e.PING_INTERVAL_MS,
     sendQueueLimitBytes: e.SEND_QUEUE_LIMIT,
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    maxConnectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     metricsToken: e.METRICS_TOKEN,

@@ -202,6 +202,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
     allowedOrigins: config.allowedOrigins,
     sendQueueLimitBytes: config.sendQueueLimitBytes,
     pingIntervalMs: config.pingIntervalMs,
+    maxConnectionsPerUser: config.maxConnectionsPerUser,
     observer: metrics,
     isStopping: () => isStopping,
     logger,

@@ -19,8 +19,8 @@ const claimsSchema = z.object({
 /** A verified token: who it names and when it stops being valid. */
 export interface Identity {
   readonly user: User;
-  /** Seconds since the epoch; undefined when the token never expires (outside production). */
-  readonly expiresAt: number | undefined;
+  /** Milliseconds since the epoch, clock tolerance included; undefined when the token never expires. */
+  readonly expiresAtMs: number | undefined;
 }
 
 /** Verifies and (in development) issues HS256 JWTs signed with the server's secret. */
@@ -49,7 +49,8 @@ export class TokenService {
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw new ApiError('unauthenticated', 'token claims are malformed');
     const { sub, name, scope, exp } = claims.data;
-    return { user: { id: sub, name: name || sub, isService: scope === 'service' }, expiresAt: exp };
+    const expiresAtMs = exp === undefined ? undefined : (exp + CLOCK_TOLERANCE_SECONDS) * 1000;
+    return { user: { id: sub, name: name || sub, isService: scope === 'service' }, expiresAtMs };
   }
 
   /** A token for `userId`, valid for `ttlSeconds`. */

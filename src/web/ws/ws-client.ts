@@ -7,6 +7,7 @@ import type { HubClient } from './hub-client.js';
 /** Above this many bytes in the socket's own buffer, the writer waits for it to drain. */
 const SOCKET_HIGH_WATER_BYTES = 64 * 1024;
 const TEXT_FRAME = { binary: false } as const;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** How a connection ended, for logs and metrics. */
 export type ClientEnd = 'closed' | 'overflow' | 'missed-pong';
@@ -23,6 +24,7 @@ export class WsClient implements HubClient {
   private isClosing = false;
   private endReason: ClientEnd = 'closed';
   private drainWaiters: (() => void)[] = [];
+  private readonly expiryTimer: NodeJS.Timeout | undefined;
   private readonly resume = (): void => {
     this.isWaitingForDrain = false;
     this.flush();
@@ -32,18 +34,33 @@ export class WsClient implements HubClient {
     private readonly socket: WebSocket,
     readonly user: User,
     private readonly queueLimitBytes: number,
+    /** When the token stops being valid (ms since the epoch); undefined: never. */
+    private readonly expiresAtMs: number | undefined,
     onClosed: (client: WsClient, end: ClientEnd) => void,
   ) {
+    const untilExpiry = expiresAtMs === undefined ? undefined : expiresAtMs - Date.now();
+    // setTimeout cannot wait longer than about 24.8 days; past that, the check on each op still applies.
+    if (untilExpiry !== undefined && untilExpiry <= MAX_TIMER_MS) {
+      this.expiryTimer = setTimeout(() => this.closeExpired(), Math.max(0, untilExpiry));
+    }
     socket.on('pong', () => {
       this.isAlive = true;
     });
     socket.once('close', () => {
+      clearTimeout(this.expiryTimer);
       this.isClosing = true;
       this.queue.length = 0;
       this.queuedBytes = 0;
       this.wakeDrainWaiters();
       onClosed(this, this.endReason);
     });
+  }
+
+  /** True once the token has expired; the connection is then closed with 4001. */
+  checkExpired(): boolean {
+    if (this.expiresAtMs === undefined || Date.now() < this.expiresAtMs) return false;
+    this.closeExpired();
+    return true;
   }
 
   get isOpen(): boolean {
@@ -105,6 +122,10 @@ export class WsClient implements HubClient {
     }
     this.isAlive = false;
     this.socket.ping();
+  }
+
+  private closeExpired(): void {
+    this.close(CloseCode.TokenExpired, 'token expired');
   }
 
   /** Drops what is queued and closes at once. */

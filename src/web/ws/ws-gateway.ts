@@ -23,6 +23,7 @@ export interface WsGatewayDeps {
   readonly allowedOrigins: readonly string[] | undefined;
   readonly sendQueueLimitBytes: number;
   readonly pingIntervalMs: number;
+  readonly maxConnectionsPerUser: number;
   readonly observer: ConnectionObserver;
   /** True once shutdown has begun: upgrades are refused from then on. */
   readonly isStopping: () => boolean;
@@ -43,6 +44,7 @@ export class WsGateway {
     handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
   private readonly sockets = new Set<WebSocket>();
+  private readonly connectionsByUser = new Map<string, number>();
   private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: WsGatewayDeps) {}
@@ -103,6 +105,15 @@ export class WsGateway {
       throw error;
     }
     if (socket.destroyed) return;
+    // From this check to `connect` nothing awaits, so concurrent upgrades cannot both slip under the limit.
+    if ((this.connectionsByUser.get(identity.user.id) ?? 0) >= this.deps.maxConnectionsPerUser) {
+      return refuseUpgrade(
+        socket,
+        429,
+        'rate_limited',
+        `a user may hold at most ${this.deps.maxConnectionsPerUser} connections`,
+      );
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.connect(ws, identity));
   }
 
@@ -111,12 +122,24 @@ export class WsGateway {
     const user = identity.user;
     ws.on('error', (error) => logger.debug({ err: error, userId: user.id }, 'websocket error'));
     this.sockets.add(ws);
-    ws.once('close', () => this.sockets.delete(ws));
-    const client = new WsClient(ws, user, this.deps.sendQueueLimitBytes, (ended: WsClient, end: ClientEnd) => {
-      hub.unregister(ended);
-      observer.connectionEnded(end);
-      logger.info({ userId: user.id, end }, 'websocket closed');
+    this.connectionsByUser.set(user.id, (this.connectionsByUser.get(user.id) ?? 0) + 1);
+    ws.once('close', () => {
+      this.sockets.delete(ws);
+      const left = (this.connectionsByUser.get(user.id) ?? 1) - 1;
+      if (left === 0) this.connectionsByUser.delete(user.id);
+      else this.connectionsByUser.set(user.id, left);
     });
+    const client = new WsClient(
+      ws,
+      user,
+      this.deps.sendQueueLimitBytes,
+      identity.expiresAtMs,
+      (ended: WsClient, end: ClientEnd) => {
+        hub.unregister(ended);
+        observer.connectionEnded(end);
+        logger.info({ userId: user.id, end }, 'websocket closed');
+      },
+    );
     const session = new WsSession(client, { ...this.deps.session, hub, logger });
     hub.register(client);
     observer.connectionOpened();

@@ -46,6 +46,8 @@ export class WsSession {
   }
 
   private async run(data: Buffer, isBinary: boolean): Promise<void> {
+    // An expired token ends the connection (4001) before any more of its ops run.
+    if (this.client.checkExpired()) return;
     if (isBinary) {
       this.client.enqueue(encodeError(undefined, 'invalid_message', 'frames must be text'));
       return;

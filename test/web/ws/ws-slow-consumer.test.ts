@@ -17,7 +17,7 @@ let server: ChildServer;
 let service: string;
 
 beforeAll(async () => {
-  server = await spawnServer({ SEND_QUEUE_LIMIT: String(QUEUE_LIMIT) });
+  server = await spawnServer({ SEND_QUEUE_LIMIT: String(QUEUE_LIMIT), MAX_CONNECTIONS_PER_USER: '100' });
   service = await signToken('backend', { scope: 'service' });
 });
 afterAll(() => server?.stop());
