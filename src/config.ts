@@ -20,6 +20,10 @@ const environmentSchema = z
     SEND_QUEUE_LIMIT: positiveInt(1024 * 1024),
     MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(100),
     MAX_CONNECTIONS_PER_USER: positiveInt(20),
+    WS_OPS_PER_SECOND: positiveInt(100),
+    WS_OPS_BURST: positiveInt(200),
+    REST_CALLS_PER_SECOND: positiveInt(100),
+    REST_CALLS_BURST: positiveInt(200),
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(0),
     METRICS_TOKEN: optionalText,
@@ -49,6 +53,8 @@ export interface Config {
   readonly sendQueueLimitBytes: number;
   readonly maxSubscriptionsPerConnection: number;
   readonly maxConnectionsPerUser: number;
+  readonly wsOpsLimit: { readonly perSecond: number; readonly burst: number };
+  readonly restCallsLimit: { readonly perSecond: number; readonly burst: number };
   readonly shutdownTimeoutMs: number;
   /** How long shutdown answers 503 (so load balancers notice) before it closes the listener. */
   readonly shutdownDrainMs: number;
@@ -87,6 +93,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     sendQueueLimitBytes: e.SEND_QUEUE_LIMIT,
     maxSubscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     maxConnectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
+    wsOpsLimit: { perSecond: e.WS_OPS_PER_SECOND, burst: e.WS_OPS_BURST },
+    restCallsLimit: { perSecond: e.REST_CALLS_PER_SECOND, burst: e.REST_CALLS_BURST },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     metricsToken: e.METRICS_TOKEN,

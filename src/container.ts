@@ -29,6 +29,7 @@ import { PeriodicTask } from './periodic-task.js';
 import { SubscribeToRoom } from './usecase/subscribe-to-room.js';
 import { TokenService } from './web/auth/token-service.js';
 import { createHttpApp } from './web/http-app.js';
+import { KeyedRateLimiter } from './web/rate-limiter.js';
 import { ServerMetrics } from './web/metrics/server-metrics.js';
 import type { RoomUseCases } from './web/routes/room-routes.js';
 import { CloseCode } from './web/ws/close-codes.js';
@@ -188,6 +189,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
     isStopping: () => isStopping,
     metrics,
     metricsToken: config.metricsToken,
+    restLimiter: new KeyedRateLimiter(config.restCallsLimit),
     logger,
   });
   const gateway = new WsGateway({
@@ -198,6 +200,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
       leaveRoom: useCases.leaveRoom,
       publishEvent: useCases.publishEvent,
       maxSubscriptions: config.maxSubscriptionsPerConnection,
+      opLimiter: new KeyedRateLimiter(config.wsOpsLimit),
     },
     allowedOrigins: config.allowedOrigins,
     sendQueueLimitBytes: config.sendQueueLimitBytes,

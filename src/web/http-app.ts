@@ -10,6 +10,8 @@ import type { TokenService } from './auth/token-service.js';
 import { ApiError, errorHandler, notFound } from './errors.js';
 import { devTokenRoutes } from './routes/dev-token-routes.js';
 import type { ServerMetrics } from './metrics/server-metrics.js';
+import { limitCalls } from './rate-limit-middleware.js';
+import type { KeyedRateLimiter } from './rate-limiter.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { type RoomUseCases, roomRoutes } from './routes/room-routes.js';
@@ -27,6 +29,8 @@ export interface HttpAppDeps {
   readonly healthChecks: readonly HealthCheck[];
   readonly isStopping: () => boolean;
   readonly metrics: ServerMetrics;
+  /** REST calls per user (per IP where there is no user). */
+  readonly restLimiter: KeyedRateLimiter;
   /** When set, `/metrics` requires it as a bearer token. */
   readonly metricsToken: string | undefined;
   readonly logger: Logger;
@@ -66,8 +70,14 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     next();
   });
   app.use(express.json({ limit: BODY_LIMIT }));
-  if (deps.isDevMode) app.use('/v1', devTokenRoutes(deps.tokens));
-  app.use('/v1', roomRoutes(deps.useCases, authenticate(deps.tokens)));
+  if (deps.isDevMode) {
+    app.use(
+      '/v1',
+      limitCalls(deps.restLimiter, (req) => `ip:${req.ip}`),
+      devTokenRoutes(deps.tokens),
+    );
+  }
+  app.use('/v1', roomRoutes(deps.useCases, authenticate(deps.tokens, deps.restLimiter)));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestDatabase, postgresTestDatabase } from './databases.js';
 import { serviceUrl } from './services.js';
+import { GENEROUS_RATE_LIMITS } from './test-server.js';
 import { TEST_SECRET } from './tokens.js';
 
 /** roomcast running as a real process (src/main.ts through tsx), as an operator runs it. */
@@ -41,6 +42,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Chi
       AUTH_SECRET: TEST_SECRET,
       DATABASE_URL: database?.url ?? '',
       DATA_DIR: dataDir,
+      ...GENEROUS_RATE_LIMITS,
       ...env,
       LOG_LEVEL: 'info',
     },

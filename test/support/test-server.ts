@@ -13,7 +13,15 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** Test settings: a fixed secret, port 0, quiet logs; `env` overrides any of them. */
+/** Rate limits far above what tests send; the rate-limit tests set their own. */
+export const GENEROUS_RATE_LIMITS = {
+  WS_OPS_PER_SECOND: '1000000',
+  WS_OPS_BURST: '2000000',
+  REST_CALLS_PER_SECOND: '1000000',
+  REST_CALLS_BURST: '2000000',
+};
+
+/** Test settings: a fixed secret, port 0, quiet logs, generous rate limits; `env` overrides any of them. */
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
@@ -21,6 +29,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
     HOST: '127.0.0.1',
     AUTH_SECRET: TEST_SECRET,
     LOG_LEVEL: 'silent',
+    ...GENEROUS_RATE_LIMITS,
     ...env,
   });
 }

@@ -1,6 +1,8 @@
 import type { RequestHandler, Response } from 'express';
 import type { User } from '../../domain/user.js';
 import { ApiError } from '../errors.js';
+import { requireWithinRate } from '../rate-limit-middleware.js';
+import type { KeyedRateLimiter } from '../rate-limiter.js';
 import type { TokenService } from './token-service.js';
 
 /** The token of an `Authorization: Bearer <token>` header, if there is one. */
@@ -9,12 +11,17 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-/** Requires a valid bearer token and keeps its user for the handlers. */
-export function authenticate(tokens: TokenService): RequestHandler {
+/**
+ * Requires a valid bearer token, keeps its user for the handlers, and counts the call against
+ * the user's rate (service tokens are exempt: backends publish on behalf of many users).
+ */
+export function authenticate(tokens: TokenService, limiter: KeyedRateLimiter): RequestHandler {
   return async (req, res, next) => {
     const token = bearerToken(req.headers.authorization);
     if (!token) throw new ApiError('unauthenticated', 'missing bearer token');
-    res.locals.user = (await tokens.verify(token)).user;
+    const { user } = await tokens.verify(token);
+    if (!user.isService) await requireWithinRate(limiter, `user:${user.id}`, res);
+    res.locals.user = user;
     next();
   };
 }

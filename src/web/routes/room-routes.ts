@@ -46,39 +46,39 @@ const eventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-/** REST calls under /v1/rooms; `auth` runs before each, so unknown routes stay 404 without a token. */
-export function roomRoutes(useCases: RoomUseCases, auth: RequestHandler): Router {
+/** REST calls under /v1/rooms; `guard` (authentication and rate limit) runs before each, so unknown routes stay 404 without a token. */
+export function roomRoutes(useCases: RoomUseCases, guard: RequestHandler): Router {
   const router = Router();
 
-  router.post('/rooms', auth, async (req, res) => {
+  router.post('/rooms', guard, async (req, res) => {
     const body = parseOrThrow(createRoomBody, req.body, 'body');
     res.status(201).json(roomJson(await useCases.createRoom.execute(currentUser(res), body)));
   });
 
-  router.get('/rooms', auth, async (req, res) => {
+  router.get('/rooms', guard, async (req, res) => {
     const query = parseOrThrow(roomPageQuery, req.query, 'query');
     const page = await useCases.listRooms.execute({ limit: query.limit, afterKey: decodeCursor(query.cursor) });
     res.json({ items: page.items.map(roomJson), nextCursor: encodeCursor(page.nextKey) });
   });
 
-  router.get('/rooms/:room', auth, async (req, res) => {
+  router.get('/rooms/:room', guard, async (req, res) => {
     const { room } = parseOrThrow(roomParams, req.params, 'path');
     res.json(roomJson(await useCases.getRoom.execute(room)));
   });
 
-  router.put('/rooms/:room/members/me', auth, async (req, res) => {
+  router.put('/rooms/:room/members/me', guard, async (req, res) => {
     const { room } = parseOrThrow(roomParams, req.params, 'path');
     const result = await useCases.joinRoom.execute(currentUser(res), room);
     res.status(result.joined ? 201 : 200).json(roomJson(result.room));
   });
 
-  router.delete('/rooms/:room/members/me', auth, async (req, res) => {
+  router.delete('/rooms/:room/members/me', guard, async (req, res) => {
     const { room } = parseOrThrow(roomParams, req.params, 'path');
     await useCases.leaveRoom.execute(currentUser(res), room);
     res.status(204).end();
   });
 
-  router.get('/rooms/:room/members', auth, async (req, res) => {
+  router.get('/rooms/:room/members', guard, async (req, res) => {
     const { room } = parseOrThrow(roomParams, req.params, 'path');
     const query = parseOrThrow(memberPageQuery, req.query, 'query');
     const page = await useCases.listMembers.execute(currentUser(res), room, {
@@ -88,20 +88,20 @@ export function roomRoutes(useCases: RoomUseCases, auth: RequestHandler): Router
     res.json({ items: page.items.map(memberJson), nextCursor: encodeCursor(page.nextKey) });
   });
 
-  router.post('/rooms/:room/events', auth, async (req, res) => {
+  router.post('/rooms/:room/events', guard, async (req, res) => {
     const { room } = parseOrThrow(roomParams, req.params, 'path');
     const body = parseOrThrow(publishBody, req.body, 'body');
     res.status(201).json(eventJson(await useCases.publishEvent.execute(currentUser(res), room, body.type, body.data)));
   });
 
-  router.get('/rooms/:room/events', auth, async (req, res) => {
+  router.get('/rooms/:room/events', guard, async (req, res) => {
     const { room } = parseOrThrow(roomParams, req.params, 'path');
     const query = parseOrThrow(eventsQuery, req.query, 'query');
     const window = await useCases.listEvents.execute(currentUser(res), room, query.after, query.limit);
     res.json({ items: window.items.map(eventJson), firstSeq: window.firstSeq });
   });
 
-  router.get('/rooms/:room/presence', auth, async (req, res) => {
+  router.get('/rooms/:room/presence', guard, async (req, res) => {
     const { room } = parseOrThrow(roomParams, req.params, 'path');
     res.json({ items: await useCases.getPresence.execute(currentUser(res), room) });
   });

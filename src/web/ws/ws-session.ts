@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DomainError, HistoryTrimmed } from '../../domain/errors.js';
 import type { LeaveRoom } from '../../usecase/leave-room.js';
 import type { PublishEvent } from '../../usecase/publish-event.js';
 import type { ResumeRoom, Resumption } from '../../usecase/resume-room.js';
+import type { KeyedRateLimiter, RateVerdict } from '../rate-limiter.js';
 import { type ClientOp, parseClientFrame } from './client-ops.js';
+import { CloseCode } from './close-codes.js';
 import { type FrameId, encodeError, encodeEvent, encodeOk } from './codec.js';
 import type { WsClient } from './ws-client.js';
 import type { WsHub } from './ws-hub.js';
@@ -15,8 +18,13 @@ export interface WsSessionDeps {
   readonly leaveRoom: LeaveRoom;
   readonly publishEvent: PublishEvent;
   readonly maxSubscriptions: number;
+  /** Ops per connection; a connection still over it 10 s after its first refusal is closed (1008). */
+  readonly opLimiter: KeyedRateLimiter;
   readonly logger: Logger;
 }
+
+/** Over the rate this long (without a second's pause in refusals): closed with 1008. */
+const SUSTAINED_ABUSE_MS = 10_000;
 
 /** An error that exists only on the WebSocket side of the protocol. */
 class SessionError extends Error {
@@ -34,6 +42,10 @@ class SessionError extends Error {
  */
 export class WsSession {
   private tail: Promise<void> = Promise.resolve();
+  private readonly limiterKey = randomUUID();
+  /** When the connection began to go over its rate; undefined while it keeps within it. */
+  private limitedSince: number | undefined;
+  private lastRefusedAt = 0;
 
   constructor(
     private readonly client: WsClient,
@@ -42,12 +54,21 @@ export class WsSession {
 
   /** Takes one frame off the socket; its reply is sent after the replies to earlier frames. */
   receive(data: Buffer, isBinary: boolean): void {
-    this.tail = this.tail.then(() => this.run(data, isBinary));
+    // Counted on arrival, so a burst is judged by when it came, not by when it is served.
+    const verdict = this.deps.opLimiter.consume(this.limiterKey);
+    this.tail = this.tail.then(() => this.run(data, isBinary, verdict));
   }
 
-  private async run(data: Buffer, isBinary: boolean): Promise<void> {
+  private async run(data: Buffer, isBinary: boolean, pendingVerdict: Promise<RateVerdict>): Promise<void> {
     // An expired token ends the connection (4001) before any more of its ops run.
     if (this.client.checkExpired()) return;
+    const verdict = await pendingVerdict;
+    if (!verdict.isAllowed) {
+      this.refuseOverRate(data, isBinary, verdict.retryAfterMs);
+      return;
+    }
+    // A whole second without a refusal: the connection is back within its rate.
+    if (Date.now() - this.lastRefusedAt > 1000) this.limitedSince = undefined;
     if (isBinary) {
       this.client.enqueue(encodeError(undefined, 'invalid_message', 'frames must be text'));
       return;
@@ -131,6 +152,19 @@ export class WsSession {
       return false;
     }
     return this.client.isOpen;
+  }
+
+  private refuseOverRate(data: Buffer, isBinary: boolean, retryAfterMs: number): void {
+    const now = Date.now();
+    this.limitedSince ??= now;
+    this.lastRefusedAt = now;
+    if (now - this.limitedSince >= SUSTAINED_ABUSE_MS) {
+      this.client.close(CloseCode.PolicyViolation, 'rate limit exceeded for too long');
+      return;
+    }
+    const parsed = isBinary ? undefined : parseClientFrame(data.toString('utf8'));
+    const id = parsed === undefined ? undefined : 'op' in parsed ? parsed.id : parsed.problem.id;
+    this.client.enqueue(encodeError(id, 'rate_limited', `too many ops; retry after ${retryAfterMs} ms`));
   }
 
   private requireSubscription(roomId: string): void {

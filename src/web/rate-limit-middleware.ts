@@ -1,0 +1,23 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { ApiError } from './errors.js';
+import type { KeyedRateLimiter } from './rate-limiter.js';
+
+/** Refuses calls over the limit with 429 `rate_limited` and `Retry-After`; a request without a key is not counted. */
+export function limitCalls(
+  limiter: KeyedRateLimiter,
+  keyOf: (req: Request, res: Response) => string | undefined,
+): RequestHandler {
+  return async (req, res, next) => {
+    const key = keyOf(req, res);
+    if (key !== undefined) await requireWithinRate(limiter, key, res);
+    next();
+  };
+}
+
+/** Counts one call for `key`; over the limit, sets `Retry-After` and throws 429 `rate_limited`. */
+export async function requireWithinRate(limiter: KeyedRateLimiter, key: string, res: Response): Promise<void> {
+  const verdict = await limiter.consume(key);
+  if (verdict.isAllowed) return;
+  res.setHeader('Retry-After', String(Math.max(1, Math.ceil(verdict.retryAfterMs / 1000))));
+  throw new ApiError('rate_limited', `too many requests; retry after ${verdict.retryAfterMs} ms`);
+}

@@ -1,0 +1,268 @@
+import WebSocket from 'ws';
+
+/** The `ok` (or `error`) reply to a join, as the server sent it. */
+export type JoinReply = Record<string, unknown> & { op: string };
+
+/** One connection of a subscriber; once ended, nothing more it receives counts. */
+interface Link {
+  readonly socket: WebSocket;
+  readonly closed: Promise<void>;
+  since: number;
+  isEnded: boolean;
+  hasReply: boolean;
+}
+
+/** A disconnect armed to fire from inside the message handler, the moment a seq is reached. */
+interface Trigger {
+  readonly seq: number;
+  readonly isAbrupt: boolean;
+  readonly fired: () => void;
+}
+
+/**
+ * A client that follows one room across many connections, the way the protocol tells a client to:
+ * each rejoin passes `since` = the last seq it received and the epoch it was first given. It keeps
+ * every seq it received, concatenated over its connections, and every protocol slip it saw.
+ */
+export class ResumingSubscriber {
+  readonly seqs: number[] = [];
+  /** What went wrong on the wire: an event before the join's ok, a refused or unrecovered join. */
+  readonly problems: string[] = [];
+  /** Every join reply, with the `since` it answered. */
+  readonly joins: { readonly since: number; readonly reply: JoinReply }[] = [];
+  epoch: string | undefined;
+  private link: Link | undefined;
+  private readonly closings: Promise<void>[] = [];
+  private trigger: Trigger | undefined;
+  private waiters: (() => void)[] = [];
+
+  constructor(
+    private readonly wsUrl: string,
+    private readonly token: string,
+    readonly room: string,
+    readonly name: string,
+  ) {}
+
+  get lastSeq(): number {
+    return this.seqs.at(-1) ?? 0;
+  }
+
+  get isConnected(): boolean {
+    return this.link !== undefined && !this.link.isEnded;
+  }
+
+  get connections(): number {
+    return this.closings.length;
+  }
+
+  /** How many events the rejoins had to replay, in all: the distance from each `since` to the reply's seq. */
+  get replayed(): number {
+    return this.joins.reduce((sum, { since, reply }) => sum + Math.max(0, Number(reply.seq ?? since) - since), 0);
+  }
+
+  /** Opens a connection and sends the join; resolves to its reply, which must say `recovered: true`. */
+  async join(): Promise<JoinReply> {
+    return (await this.rejoin()).reply;
+  }
+
+  /**
+   * Opens a connection and sends the join, without waiting for the reply: the caller may go on
+   * publishing or disconnect while the replay runs. A connection closed first replies `closed`.
+   */
+  async rejoin(): Promise<{ readonly reply: Promise<JoinReply> }> {
+    if (this.isConnected) throw new Error(`${this.name} is already connected`);
+    const socket = new WebSocket(this.wsUrl, ['roomcast.v1', `roomcast.token.${this.token}`]);
+    const link: Link = {
+      socket,
+      closed: new Promise((resolve) => socket.once('close', () => resolve())),
+      since: 0,
+      isEnded: false,
+      hasReply: false,
+    };
+    this.link = link;
+    this.closings.push(link.closed);
+    const reply = new Promise<JoinReply>((resolve) => {
+      socket.on('message', (data) => {
+        const frame = this.receive(link, data.toString());
+        if (frame) resolve(frame);
+      });
+      void link.closed.then(() => resolve({ op: 'closed' }));
+    });
+    socket.on('error', (error) => this.problems.push(`${this.name}: socket error ${error.message}`));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    link.since = this.lastSeq;
+    socket.send(JSON.stringify({ op: 'join', id: 1, room: this.room, since: link.since, epoch: this.epoch }));
+    return { reply };
+  }
+
+  /** Ends the current connection: a close handshake, or `terminate()` with frames possibly in flight. */
+  disconnect(isAbrupt: boolean): void {
+    const link = this.link;
+    if (!link || link.isEnded) return;
+    link.isEnded = true;
+    if (isAbrupt) link.socket.terminate();
+    else link.socket.close();
+    this.notify();
+  }
+
+  /** Disconnects from inside the message handler as soon as `seq` has been received. */
+  disconnectAt(seq: number, isAbrupt: boolean): Promise<void> {
+    return new Promise((fired) => {
+      this.trigger = { seq, isAbrupt, fired };
+      this.checkTrigger();
+    });
+  }
+
+  /** Resolves once the last seq received is at least `seq`; rejects after `timeoutMs`. */
+  reached(seq: number, timeoutMs = 30_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.lastSeq < seq) return;
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((waiter) => waiter !== check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((waiter) => waiter !== check);
+        reject(new Error(`${this.name} reached seq ${this.lastSeq}, not ${seq}, within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.push(check);
+      check();
+    });
+  }
+
+  /** Closes the current connection and waits for every connection it ever opened to be closed. */
+  async closeAll(): Promise<void> {
+    this.disconnect(false);
+    await Promise.all(this.closings);
+  }
+
+  /** Returns the frame when it is this connection's join reply. */
+  private receive(link: Link, text: string): JoinReply | undefined {
+    if (link.isEnded) return undefined;
+    const frame = JSON.parse(text) as JoinReply;
+    if (frame.op === 'event') {
+      if (!link.hasReply) this.problems.push(`${this.name}: event ${String(frame.seq)} before the join reply`);
+      if (frame.room === this.room) this.seqs.push(frame.seq as number);
+      this.checkTrigger();
+      this.notify();
+      return undefined;
+    }
+    if (frame.id !== 1) return undefined;
+    link.hasReply = true;
+    this.joins.push({ since: link.since, reply: frame });
+    if (frame.op !== 'ok' || frame.recovered !== true) {
+      this.problems.push(`${this.name}: join refused or not recovered: ${text}`);
+    } else if (this.epoch === undefined) {
+      this.epoch = frame.epoch as string;
+    } else if (frame.epoch !== this.epoch) {
+      this.problems.push(`${this.name}: epoch changed to ${String(frame.epoch)}`);
+    }
+    return frame;
+  }
+
+  private checkTrigger(): void {
+    const trigger = this.trigger;
+    if (!trigger || this.lastSeq < trigger.seq) return;
+    this.trigger = undefined;
+    this.disconnect(trigger.isAbrupt);
+    trigger.fired();
+  }
+
+  private notify(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}
+
+/** 1..n, the only seq list a subscriber that followed the whole room may end with. */
+export function seqRange(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+}
+
+/** Reads the room's last seq over REST. */
+export async function roomLastSeq(baseUrl: string, token: string, room: string): Promise<number> {
+  const response = await fetch(`${baseUrl}/v1/rooms/${room}`, { headers: { Authorization: `Bearer ${token}` } });
+  if (response.status !== 200) throw new Error(`GET room ${room}: ${response.status}`);
+  return ((await response.json()) as { lastSeq: number }).lastSeq;
+}
+
+/**
+ * Posts `count` events over REST from `callers` concurrent callers, each one request at a time;
+ * resolves to the seqs the server gave them.
+ */
+export async function publishOverRest(
+  baseUrl: string,
+  token: string,
+  room: string,
+  count: number,
+  callers = 4,
+  type = 'tick',
+): Promise<number[]> {
+  const seqs: number[] = [];
+  let next = 0;
+  const caller = async () => {
+    for (let i = next++; i < count; i = next++) {
+      const response = await fetch(`${baseUrl}/v1/rooms/${room}/events`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ type, data: { i } }),
+      });
+      const body = (await response.json()) as { seq: number };
+      if (response.status !== 201) throw new Error(`publish refused: ${response.status} ${JSON.stringify(body)}`);
+      seqs.push(body.seq);
+    }
+  };
+  await Promise.all(Array.from({ length: callers }, caller));
+  return seqs;
+}
+
+/**
+ * Server settings that let `publishOverSockets` keep thousands of ops in flight on one connection:
+ * a backend bulk-loading a room for a test, which the per-connection op rate would otherwise refuse.
+ */
+export const BULK_PUBLISHING: Readonly<Record<string, string>> = {
+  WS_OPS_PER_SECOND: '1000000',
+  WS_OPS_BURST: '1000000',
+};
+
+/**
+ * Publishes `count` events over `connections` service WebSocket connections with the `publish` op,
+ * every one in flight at once; resolves when all are stored.
+ */
+export async function publishOverSockets(
+  wsUrl: string,
+  token: string,
+  room: string,
+  count: number,
+  connections = 4,
+  data: (i: number) => unknown = (i) => ({ i }),
+): Promise<void> {
+  const share = (c: number) => Math.floor(count / connections) + (c < count % connections ? 1 : 0);
+  await Promise.all(
+    Array.from({ length: connections }, async (_, c) => {
+      const socket = new WebSocket(wsUrl, ['roomcast.v1', `roomcast.token.${token}`]);
+      await new Promise((resolve, reject) => {
+        socket.once('open', resolve);
+        socket.once('error', reject);
+      });
+      const total = share(c);
+      let acknowledged = 0;
+      const done = new Promise<void>((resolve, reject) => {
+        socket.on('message', (raw) => {
+          const reply = JSON.parse(raw.toString()) as { op: string };
+          if (reply.op !== 'ok') reject(new Error(`publish refused: ${raw.toString()}`));
+          acknowledged += 1;
+          if (acknowledged === total) resolve();
+        });
+      });
+      for (let i = 0; i < total; i += 1) {
+        socket.send(JSON.stringify({ op: 'publish', room, type: 'tick', data: data(i), id: i }));
+      }
+      if (total > 0) await done;
+      socket.close();
+    }),
+  );
+}
