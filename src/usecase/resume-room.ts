@@ -39,10 +39,11 @@ export class ResumeRoom {
     const room = await this.subscribeToRoom.execute(user, roomId);
     const { since, epoch } = request;
     if (since === undefined) return { room, recovered: undefined, missed: NOTHING };
+    // Another epoch is another stream: its seqs say nothing about this one, so check it first.
+    if (epoch !== undefined && epoch !== room.epoch) return { room, recovered: false, missed: NOTHING };
     if (since > room.lastSeq) {
       throw new InvalidRequest(`since: ${since} is beyond the room's last seq ${room.lastSeq}`);
     }
-    if (epoch !== undefined && epoch !== room.epoch) return { room, recovered: false, missed: NOTHING };
     const first = await this.uow.repos.events.listAfter(roomId, since, this.pageSize);
     if (since < first.firstSeq - 1) return { room, recovered: false, missed: NOTHING };
     return { room, recovered: true, missed: this.pages(room, since, first) };

@@ -84,3 +84,12 @@ describe('ResumeRoom', () => {
     expect(received).toEqual([1, 2, 3, 4]);
   });
 });
+
+describe('ResumeRoom across epochs', () => {
+  it('does not recover another epoch even when since is beyond this stream', async () => {
+    const { resume } = await setUp(2);
+    const resumption = await resume.execute(ann, 'lobby', { since: 50, epoch: 'an-older-stream' });
+    expect(resumption.recovered).toBe(false);
+    expect(await missedSeqs(resumption)).toEqual([]);
+  });
+});
