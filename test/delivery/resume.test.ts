@@ -1,0 +1,233 @@
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
+import { BULK_PUBLISHING, publishOverRest, publishOverSockets, seqRange } from '../support/delivery-subscriber.js';
+import { type TestServer, startTestServer } from '../support/test-server.js';
+import { signToken } from '../support/tokens.js';
+import { type ServerFrame, WsTestClient } from '../support/ws-test-client.js';
+
+let server: TestServer;
+let ann: string;
+let service: string;
+let roomCounter = 0;
+const open: WsTestClient[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer(BULK_PUBLISHING);
+  ann = await signToken('ann', { name: 'Ann' });
+  service = await signToken('backend', { scope: 'service' });
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((client) => client.close()));
+});
+afterAll(() => server?.stop());
+
+const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+async function connect(target: TestServer = server): Promise<WsTestClient> {
+  const client = await WsTestClient.connect(target.wsUrl, ann);
+  open.push(client);
+  return client;
+}
+
+async function createRoom(target: TestServer = server): Promise<string> {
+  roomCounter += 1;
+  const id = `resume-${roomCounter}`;
+  await request(target.baseUrl).post('/v1/rooms').set(auth(ann)).send({ id, name: id }).expect(201);
+  return id;
+}
+
+async function publish(room: string, type: string, target: TestServer = server): Promise<number> {
+  const response = await request(target.baseUrl)
+    .post(`/v1/rooms/${room}/events`)
+    .set(auth(service))
+    .send({ type, data: { type } });
+  expect(response.status).toBe(201);
+  return response.body.seq;
+}
+
+const seqsOf = (client: WsTestClient, room: string) => client.events(room).map((event) => event.seq as number);
+
+/** Waits for `seq` to arrive at the client. */
+const arrival = (client: WsTestClient, room: string, seq: number, timeoutMs = 30_000) =>
+  client.waitFor(() => client.events(room).some((event) => event.seq === seq), timeoutMs);
+
+/** A first connection that receives events 1..`count` live, then goes away: returns its epoch. */
+async function followThenLeave(room: string, count: number): Promise<string> {
+  const first = await connect();
+  const reply = await first.request({ op: 'join', room });
+  expect(reply).toMatchObject({ op: 'ok', room, seq: 0 });
+  expect(reply.recovered).toBeUndefined();
+  await publishOverRest(server.baseUrl, service, room, count);
+  await arrival(first, room, count);
+  expect(seqsOf(first, room)).toEqual(seqRange(1, count));
+  await first.close();
+  return reply.epoch as string;
+}
+
+/** The frames after the join reply: the reply must come before any event of the room. */
+function framesAfterReply(client: WsTestClient, reply: ServerFrame): ServerFrame[] {
+  const index = client.frames.indexOf(reply);
+  expect(client.frames.slice(0, index).filter((frame) => frame.op === 'event')).toEqual([]);
+  return client.frames.slice(index + 1);
+}
+
+describe('joining with since', () => {
+  it('replays the 500 missed events in order, then live ones with no gap and no duplicate', async () => {
+    const room = await createRoom();
+    const epoch = await followThenLeave(room, 3);
+    await publishOverRest(server.baseUrl, service, room, 500);
+
+    const client = await connect();
+    const reply = await client.request({ op: 'join', room, since: 3, epoch });
+    expect(reply).toMatchObject({ op: 'ok', room, epoch, seq: 503, recovered: true });
+    await publishOverRest(server.baseUrl, service, room, 5, 1);
+    await arrival(client, room, 508);
+
+    expect(seqsOf(client, room)).toEqual(seqRange(4, 508));
+    expect(framesAfterReply(client, reply).map((frame) => frame.op)).toEqual(Array(505).fill('event'));
+    // Replayed events are the stored ones, field for field.
+    const history = await request(server.baseUrl)
+      .get(`/v1/rooms/${room}/events?after=3&limit=1000`)
+      .set(auth(service))
+      .expect(200);
+    const stored = history.body.items.map((event: Record<string, unknown>) => ({ op: 'event', ...event }));
+    expect(client.events(room)).toEqual(stored);
+  });
+
+  it('with since = the last seq replays nothing and says recovered, then delivers live events', async () => {
+    const room = await createRoom();
+    const epoch = await followThenLeave(room, 4);
+    const client = await connect();
+    const reply = await client.request({ op: 'join', room, since: 4, epoch });
+    expect(reply).toMatchObject({ op: 'ok', room, epoch, seq: 4, recovered: true });
+    const live = await publish(room, 'after');
+    await arrival(client, room, live);
+    expect(seqsOf(client, room)).toEqual([5]);
+  });
+
+  it('refuses since beyond the last seq with invalid_request, and leaves no subscription behind', async () => {
+    const room = await createRoom();
+    const epoch = await followThenLeave(room, 2);
+    const client = await connect();
+    const reply = await client.request({ op: 'join', room, since: 3, epoch });
+    expect(reply).toMatchObject({ op: 'error', code: 'invalid_request' });
+    expect(await client.request({ op: 'unsubscribe', room })).toMatchObject({ op: 'error', code: 'not_subscribed' });
+    expect(client.events()).toEqual([]);
+  });
+
+  it('with another epoch says recovered: false, replays nothing and delivers live events only', async () => {
+    const room = await createRoom();
+    const epoch = await followThenLeave(room, 6);
+    const client = await connect();
+    const reply = await client.request({ op: 'join', room, since: 2, epoch: `${epoch}-stale` });
+    expect(reply).toMatchObject({ op: 'ok', room, epoch, seq: 6, recovered: false });
+    const live = await publish(room, 'after');
+    await arrival(client, room, live);
+    expect(seqsOf(client, room)).toEqual([7]);
+  });
+
+  it("with another epoch says recovered: false even when since is beyond this stream's last seq", async () => {
+    // History restored from an older backup: the client's since counts in the stream it came from.
+    const room = await createRoom();
+    const epoch = await followThenLeave(room, 2);
+    const client = await connect();
+    const reply = await client.request({ op: 'join', room, since: 50, epoch: `${epoch}-before-restore` });
+    expect(reply).toMatchObject({ op: 'ok', room, epoch, seq: 2, recovered: false });
+    const live = await publish(room, 'after');
+    await arrival(client, room, live);
+    expect(seqsOf(client, room)).toEqual([3]);
+  });
+
+  it('applies the types filter to replayed and live events alike', async () => {
+    const room = await createRoom();
+    const epoch = await followThenLeave(room, 1);
+    const missed: Record<string, number[]> = { a: [], b: [] };
+    for (let i = 0; i < 20; i += 1) {
+      const type = i % 3 === 0 ? 'a' : 'b';
+      missed[type]!.push(await publish(room, type));
+    }
+    const client = await connect();
+    const reply = await client.request({ op: 'join', room, since: 1, epoch, types: ['a'] });
+    expect(reply).toMatchObject({ op: 'ok', seq: 21, recovered: true });
+    const live: Record<string, number[]> = { a: [], b: [] };
+    for (let i = 0; i < 10; i += 1) {
+      const type = i % 2 === 0 ? 'b' : 'a';
+      live[type]!.push(await publish(room, type));
+    }
+    await arrival(client, room, live.a!.at(-1)!);
+    // A barrier: its reply is queued after every push sent before it.
+    await client.request({ op: 'unsubscribe', room });
+    expect(seqsOf(client, room)).toEqual([...missed.a!, ...live.a!]);
+    expect(client.events(room).every((event) => event.type === 'a')).toBe(true);
+  });
+
+  it('replays 3,000 missed events while events keep being published, ending with exactly 1..N', async () => {
+    const room = await createRoom();
+    const epoch = await followThenLeave(room, 1);
+    // ~6 MB of backlog: more than the socket buffers and the send queue hold, so the replay stalls.
+    const bulk = 'x'.repeat(2_000);
+    await publishOverSockets(server.wsUrl, service, room, 3_000, 4, (i) => ({ i, bulk }));
+
+    const client = await connect();
+    client.socket.pause();
+    const replied = client.request({ op: 'join', room, since: 1, epoch });
+    await eventually(() => server.app.hub.queueDepth().maxBytes >= 256 * 1024, 10_000, 'the replay stalls');
+    const published: number[] = [];
+    const publishing = (async () => {
+      for (let i = 0; i < 400; i += 1) published.push(await publish(room, 'during'));
+    })();
+    // Let the reader go once events stored during the stalled replay are waiting behind it.
+    await eventually(() => published.length >= 20, 20_000, 'publishing under way');
+    client.socket.resume();
+    const reply = await replied;
+    await publishing;
+    const last = published.at(-1)!;
+    await arrival(client, room, last, 60_000);
+
+    expect(reply).toMatchObject({ op: 'ok', seq: 3_001, recovered: true });
+    expect(last).toBe(3_401);
+    expect(seqsOf(client, room)).toEqual(seqRange(2, last));
+    expect(framesAfterReply(client, reply)).toHaveLength(3_400);
+  }, 120_000);
+});
+
+describe('joining with since older than the kept history', () => {
+  let trimmed: TestServer;
+  beforeAll(async () => {
+    trimmed = await startTestServer({ ...BULK_PUBLISHING, HISTORY_MAX_EVENTS: '50', HISTORY_TRIM_INTERVAL_MS: '50' });
+  });
+  afterAll(() => trimmed?.stop());
+
+  /** The oldest seq the room still keeps, as `GET /events` reports it. */
+  async function firstSeq(room: string): Promise<number> {
+    const response = await request(trimmed.baseUrl).get(`/v1/rooms/${room}/events?limit=1`).set(auth(service));
+    expect(response.status).toBe(200);
+    return response.body.firstSeq;
+  }
+
+  it('says recovered: false, replays nothing and delivers live events only', async () => {
+    const room = await createRoom(trimmed);
+    await publishOverSockets(trimmed.wsUrl, service, room, 200);
+    await pollUntil(async () => (await firstSeq(room)) > 2, 20_000, 'history trimmed past seq 2');
+
+    const client = await connect(trimmed);
+    const reply = await client.request({ op: 'join', room, since: 1 });
+    expect(reply).toMatchObject({ op: 'ok', room, seq: 200, recovered: false });
+    const live = await publish(room, 'after', trimmed);
+    await arrival(client, room, live);
+    expect(seqsOf(client, room)).toEqual([201]);
+  });
+});
+
+/** Polls an asynchronous condition until it holds; rejects after `timeoutMs`. */
+async function pollUntil(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let isMet = await probe();
+  while (!isMet) {
+    if (Date.now() > deadline) throw new Error(`${what}: not met within ${timeoutMs} ms`);
+    // The interval between polls, as in `eventually`; the condition, not a duration, ends the wait.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    isMet = await probe();
+  }
+}
