@@ -220,8 +220,8 @@ export async function publishOverRest(
 }
 
 /**
- * Server settings that let `publishOverSockets` keep thousands of ops in flight on one connection:
- * a backend bulk-loading a room for a test, which the per-connection op rate would otherwise refuse.
+ * Server settings that let `publishOverSockets` publish faster than the per-connection op rate:
+ * a backend bulk-loading a room for a test, which that limit would otherwise refuse.
  */
 export const BULK_PUBLISHING: Readonly<Record<string, string>> = {
   WS_OPS_PER_SECOND: '1000000',
@@ -230,7 +230,9 @@ export const BULK_PUBLISHING: Readonly<Record<string, string>> = {
 
 /**
  * Publishes `count` events over `connections` service WebSocket connections with the `publish` op,
- * every one in flight at once; resolves when all are stored.
+ * keeping up to `window` ops in flight on each; resolves when all are stored. The window keeps the
+ * socket's own buffer short: a pong queued behind megabytes of publishes would reach the server
+ * too late, and it would end the connection as dead.
  */
 export async function publishOverSockets(
   wsUrl: string,
@@ -239,30 +241,48 @@ export async function publishOverSockets(
   count: number,
   connections = 4,
   data: (i: number) => unknown = (i) => ({ i }),
+  window = 100,
 ): Promise<void> {
-  const share = (c: number) => Math.floor(count / connections) + (c < count % connections ? 1 : 0);
+  let next = 0;
+  const claim = () => (next < count ? next++ : undefined);
+  const frame = (i: number) => JSON.stringify({ op: 'publish', room, type: 'tick', data: data(i), id: i });
   await Promise.all(
-    Array.from({ length: connections }, async (_, c) => {
+    Array.from({ length: connections }, async () => {
       const socket = new WebSocket(wsUrl, ['roomcast.v1', `roomcast.token.${token}`]);
       await new Promise((resolve, reject) => {
         socket.once('open', resolve);
         socket.once('error', reject);
       });
-      const total = share(c);
-      let acknowledged = 0;
-      const done = new Promise<void>((resolve, reject) => {
-        socket.on('message', (raw) => {
-          const reply = JSON.parse(raw.toString()) as { op: string };
-          if (reply.op !== 'ok') reject(new Error(`publish refused: ${raw.toString()}`));
-          acknowledged += 1;
-          if (acknowledged === total) resolve();
-        });
-      });
-      for (let i = 0; i < total; i += 1) {
-        socket.send(JSON.stringify({ op: 'publish', room, type: 'tick', data: data(i), id: i }));
-      }
-      if (total > 0) await done;
+      await publishWindowed(socket, window, frame, claim);
       socket.close();
     }),
   );
+}
+
+/** Sends the frames `claim` hands out, at most `window` unanswered at a time, until it runs dry. */
+function publishWindowed(
+  socket: WebSocket,
+  window: number,
+  frame: (i: number) => string,
+  claim: () => number | undefined,
+): Promise<void> {
+  let pending = 0;
+  const sendNext = (): boolean => {
+    const i = claim();
+    if (i === undefined) return false;
+    pending += 1;
+    socket.send(frame(i));
+    return true;
+  };
+  return new Promise<void>((resolve, reject) => {
+    socket.on('message', (raw) => {
+      const reply = JSON.parse(raw.toString()) as { op: string };
+      if (reply.op !== 'ok') reject(new Error(`publish refused: ${raw.toString()}`));
+      pending -= 1;
+      if (!sendNext() && pending === 0) resolve();
+    });
+    socket.once('close', (code) => reject(new Error(`publisher closed with ${code}`)));
+    while (pending < window && sendNext());
+    if (pending === 0) resolve();
+  });
 }
