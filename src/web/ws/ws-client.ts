@@ -43,9 +43,12 @@ export class WsClient implements HubClient {
     if (untilExpiry !== undefined && untilExpiry <= MAX_TIMER_MS) {
       this.expiryTimer = setTimeout(() => this.closeExpired(), Math.max(0, untilExpiry));
     }
-    socket.on('pong', () => {
+    // Any frame from the peer proves it alive: a busy client's pong may wait behind its own frames.
+    const markAlive = () => {
       this.isAlive = true;
-    });
+    };
+    socket.on('pong', markAlive);
+    socket.on('message', markAlive);
     socket.once('close', () => {
       clearTimeout(this.expiryTimer);
       this.isClosing = true;
