@@ -2,14 +2,10 @@ import type { Request, RequestHandler, Response } from 'express';
 import { ApiError } from './errors.js';
 import type { KeyedRateLimiter } from './rate-limiter.js';
 
-/** Refuses calls over the limit with 429 `rate_limited` and `Retry-After`; a request without a key is not counted. */
-export function limitCalls(
-  limiter: KeyedRateLimiter,
-  keyOf: (req: Request, res: Response) => string | undefined,
-): RequestHandler {
+/** Refuses calls over the limit for their key with 429 `rate_limited` and `Retry-After`. */
+export function limitCalls(limiter: KeyedRateLimiter, keyOf: (req: Request) => string): RequestHandler {
   return async (req, res, next) => {
-    const key = keyOf(req, res);
-    if (key !== undefined) await requireWithinRate(limiter, key, res);
+    await requireWithinRate(limiter, keyOf(req), res);
     next();
   };
 }
