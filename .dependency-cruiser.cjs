@@ -28,6 +28,13 @@ module.exports = {
       to: { path: '^src/(web|usecase)/' },
     },
     {
+      name: 'cluster-is-an-adapter',
+      comment: 'src/cluster (Redis) implements domain ports; it knows no other layer.',
+      severity: 'error',
+      from: { path: '^src/cluster/' },
+      to: { path: '^src/(web|usecase|database)/' },
+    },
+    {
       name: 'web-does-not-touch-the-database',
       severity: 'error',
       from: { path: '^src/web/' },
@@ -37,7 +44,7 @@ module.exports = {
       name: 'only-the-root-knows-the-container',
       comment: 'Only src/main.ts and src/container.ts compose; no layer imports them or tsyringe.',
       severity: 'error',
-      from: { path: '^src/(domain|usecase|database|web)/' },
+      from: { path: '^src/(domain|usecase|database|web|cluster)/' },
       to: { path: ['^src/(main|container|config)\\.ts$', 'node_modules/(tsyringe|reflect-metadata)/'] },
     },
     {

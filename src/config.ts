@@ -13,6 +13,11 @@ const environmentSchema = z
     HOST: z.string().min(1).default('0.0.0.0'),
     DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
     DATA_DIR: z.string().min(1).default('./data'),
+    REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - only')
+      .default('roomcast'),
     AUTH_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     ALLOWED_ORIGINS: optionalText,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -27,6 +32,7 @@ const environmentSchema = z
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
     SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(0),
     METRICS_TOKEN: optionalText,
+    DEMO: optionalText.pipe(z.enum(['0', '1']).optional()),
     HISTORY_MAX_EVENTS: z.coerce.number().int().min(0).default(10_000),
     HISTORY_MAX_AGE: z.coerce.number().int().min(0).default(0),
     HISTORY_TRIM_INTERVAL_MS: positiveInt(30_000),
@@ -44,6 +50,10 @@ export interface Config {
   /** Unset: the embedded database under `dataDir`. */
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
+  /** Set: scale-out mode (pushes, presence and rate limits shared through Redis); unset: a single node. */
+  readonly redisUrl: string | undefined;
+  /** Every Redis key and channel starts with it, so that deployments can share one Redis. */
+  readonly redisPrefix: string;
   /** Unset (outside production): development mode with a random secret and the token endpoint. */
   readonly authSecret: string | undefined;
   /** Exact origins, or `*`; undefined: no Origin check and no CORS headers. */
@@ -60,6 +70,8 @@ export interface Config {
   readonly shutdownDrainMs: number;
   /** When set, `/metrics` requires it as a bearer token; unset: open. */
   readonly metricsToken: string | undefined;
+  /** Serve the demo page at `/`: DEMO=1, or development mode unless DEMO=0. */
+  readonly isDemoServed: boolean;
   /** Events kept per room; undefined: all (HISTORY_MAX_EVENTS=0). */
   readonly historyMaxEvents: number | undefined;
   /** Seconds an event is kept; undefined: forever (HISTORY_MAX_AGE=0). */
@@ -84,6 +96,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     authSecret: e.AUTH_SECRET,
     allowedOrigins: e.ALLOWED_ORIGINS?.split(',')
       .map((origin) => origin.trim())
@@ -98,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     metricsToken: e.METRICS_TOKEN,
+    isDemoServed: e.DEMO === '1' || (e.DEMO === undefined && e.AUTH_SECRET === undefined),
     historyMaxEvents: e.HISTORY_MAX_EVENTS || undefined,
     historyMaxAgeSeconds: e.HISTORY_MAX_AGE || undefined,
     historyTrimIntervalMs: e.HISTORY_TRIM_INTERVAL_MS,

@@ -1,8 +1,14 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type DependencyContainer, container as rootContainer, instanceCachingFactory } from 'tsyringe';
+import { ClusterPusher } from './cluster/cluster-pusher.js';
+import { RedisBroker } from './cluster/redis-broker.js';
+import { connectRedis } from './cluster/redis-connection.js';
 import type { Config } from './config.js';
 import { DatabaseHealth } from './database/database-health.js';
 import { migrate } from './database/migrate.js';
@@ -13,6 +19,7 @@ import type { SqlDatabase } from './database/sql.js';
 import type { Presence } from './domain/ports/presence.js';
 import type { Pusher } from './domain/ports/pusher.js';
 import type { UnitOfWork } from './domain/ports/repositories.js';
+import { IN_PROCESS_FEED } from './domain/ports/room-feed.js';
 import { CreateRoom } from './usecase/create-room.js';
 import { GetPresence } from './usecase/get-presence.js';
 import { GetRoom } from './usecase/get-room.js';
@@ -24,12 +31,13 @@ import { ListRooms } from './usecase/list-rooms.js';
 import { OrderedPublisher } from './usecase/ordered-publisher.js';
 import { PublishEvent } from './usecase/publish-event.js';
 import { ResumeRoom } from './usecase/resume-room.js';
+import { SequencedDelivery } from './usecase/sequenced-delivery.js';
 import { TrimHistory } from './usecase/trim-history.js';
 import { PeriodicTask } from './periodic-task.js';
 import { SubscribeToRoom } from './usecase/subscribe-to-room.js';
 import { TokenService } from './web/auth/token-service.js';
 import { createHttpApp } from './web/http-app.js';
-import { KeyedRateLimiter } from './web/rate-limiter.js';
+import { KeyedRateLimiter, type RateLimitStore } from './web/rate-limiter.js';
 import { ServerMetrics } from './web/metrics/server-metrics.js';
 import type { RoomUseCases } from './web/routes/room-routes.js';
 import { CloseCode } from './web/ws/close-codes.js';
@@ -44,8 +52,12 @@ export const TOKENS = {
   UnitOfWork: Symbol('UnitOfWork'),
   Pusher: Symbol('Pusher'),
   Presence: Symbol('Presence'),
+  RoomFeed: Symbol('RoomFeed'),
   TokenService: Symbol('TokenService'),
 } as const;
+
+/** Where `npm run build` bundles the demo page (demo/build.ts): `dist/demo`, seen from src/ and dist/ alike. */
+const DEMO_BUNDLE_DIR = fileURLToPath(new URL('../dist/demo/', import.meta.url));
 
 /** A running server. */
 export interface App {
@@ -63,6 +75,12 @@ export interface BuildOptions {
   readonly database?: SqlDatabase;
 }
 
+/** The two connections of a node in a cluster: one for commands and publishing, one that listens. */
+export interface RedisConnections {
+  readonly commands: Redis;
+  readonly subscriber: Redis;
+}
+
 /** Opens the configured database: PostgreSQL with DATABASE_URL, the embedded one under DATA_DIR otherwise. */
 export async function openDatabase(config: Config): Promise<SqlDatabase> {
   return config.databaseUrl ? new PgPoolDatabase(config.databaseUrl) : PgliteDatabase.open(config.dataDir);
@@ -74,6 +92,7 @@ export function registerAll(
   config: Config,
   logger: Logger,
   database: SqlDatabase,
+  redis?: RedisConnections & { readonly nodeId: string },
 ): void {
   const single = <T>(factory: (c: DependencyContainer) => T) => ({ useFactory: instanceCachingFactory<T>(factory) });
   const uow = (c: DependencyContainer) => c.resolve<UnitOfWork>(TOKENS.UnitOfWork);
@@ -91,7 +110,26 @@ export function registerAll(
     WsHub,
     single(() => new WsHub((error) => logger.error({ err: error }, 'hub command failed'), config.sendQueueLimitBytes)),
   );
-  container.register(TOKENS.Pusher, { useToken: WsHub });
+  if (redis) {
+    const reportError = (error: unknown, roomId: string) =>
+      logger.warn({ err: error, room: roomId }, 'catching up a room from the database failed; retrying');
+    container.register(
+      SequencedDelivery,
+      single((c) => new SequencedDelivery(uow(c), c.resolve(WsHub), { reportError })),
+    );
+    container.register(
+      RedisBroker,
+      single(() => new RedisBroker(redis.commands, redis.subscriber, redis.nodeId, config.redisPrefix, logger)),
+    );
+    container.register(
+      TOKENS.Pusher,
+      single((c) => new ClusterPusher(c.resolve(SequencedDelivery), c.resolve(WsHub), c.resolve(RedisBroker))),
+    );
+    container.register(TOKENS.RoomFeed, { useToken: SequencedDelivery });
+  } else {
+    container.register(TOKENS.Pusher, { useToken: WsHub });
+    container.register(TOKENS.RoomFeed, { useValue: IN_PROCESS_FEED });
+  }
   container.register(TOKENS.Presence, { useToken: WsHub });
   container.register(
     TOKENS.TokenService,
@@ -141,7 +179,7 @@ export function registerAll(
   );
   container.register(
     SubscribeToRoom,
-    single((c) => new SubscribeToRoom(c.resolve(JoinRoom), c.resolve(GetRoom))),
+    single((c) => new SubscribeToRoom(c.resolve(JoinRoom), c.resolve(GetRoom), c.resolve(TOKENS.RoomFeed))),
   );
   container.register(
     ResumeRoom,
@@ -162,9 +200,15 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
   const applied = await migrate(database);
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
+  const nodeId = randomUUID();
+  const redis = config.redisUrl ? openRedis(config.redisUrl, `${config.redisPrefix}-${nodeId}`, logger) : undefined;
   const container = rootContainer.createChildContainer();
-  registerAll(container, config, logger, database);
+  registerAll(container, config, logger, database, redis && { ...redis, nodeId });
   const hub = container.resolve(WsHub);
+  const cluster = redis ? startCluster(container, hub) : undefined;
+  const rateStore: RateLimitStore = redis
+    ? { kind: 'redis', client: redis.commands, prefix: `${config.redisPrefix}:rate:rest` }
+    : { kind: 'memory' };
   const tokens = container.resolve<TokenService>(TOKENS.TokenService);
   let isStopping = false;
 
@@ -185,13 +229,17 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
     tokens,
     isDevMode: config.authSecret === undefined,
     allowedOrigins: config.allowedOrigins,
-    healthChecks: [new DatabaseHealth(database)],
+    healthChecks: [new DatabaseHealth(database), ...(cluster ? [cluster.broker] : [])],
     isStopping: () => isStopping,
     metrics,
     metricsToken: config.metricsToken,
-    restLimiter: new KeyedRateLimiter(config.restCallsLimit),
+    demoDir: config.isDemoServed ? DEMO_BUNDLE_DIR : undefined,
+    restLimiter: new KeyedRateLimiter(config.restCallsLimit, rateStore),
     logger,
   });
+  if (config.isDemoServed && !existsSync(`${DEMO_BUNDLE_DIR}index.html`)) {
+    logger.warn({ dir: DEMO_BUNDLE_DIR }, 'the demo page is not built: run npm run build');
+  }
   const gateway = new WsGateway({
     hub,
     tokens,
@@ -229,7 +277,13 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
   });
   const port = (server.address() as AddressInfo).port;
   logger.info(
-    { port, host: config.host, database: config.databaseUrl ? 'postgres' : 'embedded' },
+    {
+      port,
+      host: config.host,
+      node: nodeId,
+      database: config.databaseUrl ? 'postgres' : 'embedded',
+      broker: redis ? 'redis' : 'none',
+    },
     'roomcast listening',
   );
 
@@ -249,10 +303,44 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
       await closed;
       clearTimeout(cutOff);
       await trimmer.stop();
+      await cluster?.stop();
       if (ownsDatabase) await database.close();
       logger.info('roomcast stopped');
     })();
     return stopped;
   };
   return { server, port, hub, container, shutdown };
+}
+
+/** `name` tells this node's connections apart in Redis' CLIENT LIST. */
+function openRedis(url: string, name: string, logger: Logger): RedisConnections {
+  return {
+    commands: connectRedis(url, { name: `${name}-commands`, queueWhileDisconnected: false }, logger),
+    subscriber: connectRedis(url, { name: `${name}-subscriber`, queueWhileDisconnected: true }, logger),
+  };
+}
+
+// Rooms nobody on this node receives any more are forgotten this often.
+const FORGET_ROOMS_INTERVAL_MS = 30_000;
+
+/** Listens to the other nodes: their events go through this node's seq-ordered delivery. */
+function startCluster(container: DependencyContainer, hub: WsHub) {
+  const broker = container.resolve(RedisBroker);
+  const delivery = container.resolve(SequencedDelivery);
+  broker.listen({
+    onEvent: (event) => delivery.accept(event),
+    onEviction: (roomId, userId) => hub.evict(roomId, userId),
+    onSubscribed: () => void delivery.catchUpAll(),
+  });
+  const forgetter = new PeriodicTask(FORGET_ROOMS_INTERVAL_MS, async () =>
+    delivery.forget((roomId) => hub.hasSubscribers(roomId)),
+  );
+  return {
+    broker,
+    async stop() {
+      await forgetter.stop();
+      delivery.stop();
+      broker.close();
+    },
+  };
 }

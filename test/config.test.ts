@@ -23,6 +23,7 @@ describe('configuration', () => {
     const config = loadConfig({
       PORT: '9000',
       DATABASE_URL: 'postgres://u@db:5432/roomcast',
+      REDIS_URL: 'redis://cache:6379/0',
       ALLOWED_ORIGINS: 'https://a.example, https://b.example',
       PING_INTERVAL_MS: '1000',
       AUTH_SECRET: 's'.repeat(32),
@@ -31,6 +32,7 @@ describe('configuration', () => {
     expect(config).toMatchObject({
       port: 9000,
       databaseUrl: 'postgres://u@db:5432/roomcast',
+      redisUrl: 'redis://cache:6379/0',
       allowedOrigins: ['https://a.example', 'https://b.example'],
       pingIntervalMs: 1000,
       nodeEnv: 'production',
@@ -41,6 +43,7 @@ describe('configuration', () => {
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'http://cache' }, 'REDIS_URL'],
     [{ AUTH_SECRET: 'short' }, 'AUTH_SECRET'],
     [{ NODE_ENV: 'production' }, 'AUTH_SECRET'],
     [{ PING_INTERVAL_MS: '0' }, 'PING_INTERVAL_MS'],

@@ -3,6 +3,8 @@ import type { SqlExecutor } from './sql.js';
 
 /** The database answers a trivial query within the timeout. */
 export class DatabaseHealth implements HealthCheck {
+  readonly name = 'database';
+
   constructor(
     private readonly sql: SqlExecutor,
     private readonly timeoutMs = 2000,

@@ -14,6 +14,8 @@ export interface RoomEvent {
 export type NewRoomEvent = Omit<RoomEvent, 'seq' | 'at'>;
 
 export const MAX_EVENT_DATA_BYTES = 64 * 1024;
+/** Arrays and objects nested deeper than this could exhaust the stack of every JSON serialiser downstream. */
+export const MAX_EVENT_DATA_DEPTH = 100;
 const RESERVED_TYPE_PREFIXES = ['member.', 'presence.'];
 
 export const MEMBER_JOINED = 'member.joined';
@@ -24,10 +26,14 @@ export function isReservedType(type: string): boolean {
   return RESERVED_TYPE_PREFIXES.some((prefix) => type.startsWith(prefix));
 }
 
-/** Checks what a publisher may post: no reserved type, data within the size limit. */
+/** Checks what a publisher may post: no reserved type, data within the depth and size limits. */
 export function assertPublishable(type: string, data: unknown): void {
   if (isReservedType(type)) {
     throw new Forbidden(`event type '${type}' is reserved for the server`);
+  }
+  // Before serialising: JSON.stringify itself overflows the stack a few thousand levels down.
+  if (nestsDeeperThan(data, MAX_EVENT_DATA_DEPTH)) {
+    throw new InvalidRequest(`data: nests arrays and objects more than ${MAX_EVENT_DATA_DEPTH} levels deep`);
   }
   const json: string | undefined = JSON.stringify(data);
   if (json === undefined) throw new InvalidRequest('data: is required and must be a JSON value');
@@ -35,4 +41,16 @@ export function assertPublishable(type: string, data: unknown): void {
   if (bytes > MAX_EVENT_DATA_BYTES) {
     throw new PayloadTooLarge(`data is ${bytes} bytes; the limit is ${MAX_EVENT_DATA_BYTES}`);
   }
+}
+
+/** True when arrays and objects nest more than `limit` levels; iterative, so any depth is safe to measure. */
+function nestsDeeperThan(data: unknown, limit: number): boolean {
+  const pending: { value: unknown; depth: number }[] = [{ value: data, depth: 0 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    const depth = next.depth + 1;
+    if (depth > limit) return true;
+    for (const child of Object.values(next.value)) pending.push({ value: child, depth });
+  }
+  return false;
 }

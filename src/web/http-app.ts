@@ -8,6 +8,7 @@ import type { HealthCheck } from '../domain/ports/health.js';
 import { authenticate } from './auth/bearer.js';
 import type { TokenService } from './auth/token-service.js';
 import { ApiError, errorHandler, notFound } from './errors.js';
+import { demoRoutes } from './routes/demo-routes.js';
 import { devTokenRoutes } from './routes/dev-token-routes.js';
 import type { ServerMetrics } from './metrics/server-metrics.js';
 import { limitCalls } from './rate-limit-middleware.js';
@@ -33,6 +34,8 @@ export interface HttpAppDeps {
   readonly restLimiter: KeyedRateLimiter;
   /** When set, `/metrics` requires it as a bearer token. */
   readonly metricsToken: string | undefined;
+  /** The built demo page, served at `/`; undefined: no demo. */
+  readonly demoDir: string | undefined;
   readonly logger: Logger;
 }
 
@@ -78,6 +81,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     );
   }
   app.use('/v1', roomRoutes(deps.useCases, authenticate(deps.tokens, deps.restLimiter)));
+  if (deps.demoDir) app.use(demoRoutes(deps.demoDir));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

@@ -7,7 +7,9 @@ export const displayNameSchema = z
   .string()
   .min(1)
   .max(100)
-  .refine((name) => !name.includes('\u0000'), 'must not contain NUL characters');
+  .refine((name) => !name.includes('\u0000'), 'must not contain NUL characters')
+  // A lone surrogate cannot be encoded in UTF-8: the database would store U+FFFD in its place.
+  .refine((name) => !/\p{Cs}/u.test(name), 'must not contain lone surrogates');
 export const capacitySchema = z.number().int().min(1).max(100_000);
 /** `data` is required and may be any JSON value, `null` included. */
 export const eventDataSchema = z.custom<unknown>((data) => data !== undefined, {

@@ -31,7 +31,9 @@ export interface ChildServer {
  */
 export async function spawnServer(env: Record<string, string> = {}): Promise<ChildServer> {
   const postgresUrl = serviceUrl('DATABASE_URL');
-  const database: TestDatabase | undefined = postgresUrl ? await postgresTestDatabase(postgresUrl) : undefined;
+  // A DATABASE_URL in `env` is a database the caller shares between servers (and disposes of).
+  const database: TestDatabase | undefined =
+    postgresUrl && env.DATABASE_URL === undefined ? await postgresTestDatabase(postgresUrl) : undefined;
   const dataDir = await mkdtemp(join(tmpdir(), 'roomcast-child-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: {

@@ -37,7 +37,8 @@ export class ResumingSubscriber {
   private waiters: (() => void)[] = [];
 
   constructor(
-    private readonly wsUrl: string,
+    /** Where the next connection goes; a test may point it at another node. */
+    public wsUrl: string,
     private readonly token: string,
     readonly room: string,
     readonly name: string,
@@ -81,6 +82,9 @@ export class ResumingSubscriber {
     };
     this.link = link;
     this.closings.push(link.closed);
+    void link.closed.then(() => {
+      link.isEnded = true;
+    });
     const reply = new Promise<JoinReply>((resolve) => {
       socket.on('message', (data) => {
         const frame = this.receive(link, data.toString());
@@ -96,6 +100,11 @@ export class ResumingSubscriber {
     link.since = this.lastSeq;
     socket.send(JSON.stringify({ op: 'join', id: 1, room: this.room, since: link.since, epoch: this.epoch }));
     return { reply };
+  }
+
+  /** Resolves once the current connection is closed, by either side. */
+  async connectionClosed(): Promise<void> {
+    await this.link?.closed;
   }
 
   /** Ends the current connection: a close handshake, or `terminate()` with frames possibly in flight. */

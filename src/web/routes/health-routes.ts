@@ -14,8 +14,9 @@ export function healthRoutes(checks: readonly HealthCheck[], isStopping: () => b
       return;
     }
     const results = await Promise.all(checks.map((check) => check.isHealthy()));
-    if (results.every(Boolean)) res.json({ status: 'ready' });
-    else res.status(503).json(errorBody('unavailable', 'a dependency does not answer'));
+    const down = checks.filter((_check, index) => !results[index]).map((check) => check.name);
+    if (down.length === 0) res.json({ status: 'ready' });
+    else res.status(503).json(errorBody('unavailable', `not answering: ${down.join(', ')}`));
   });
   return router;
 }

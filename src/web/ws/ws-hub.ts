@@ -94,6 +94,10 @@ export class WsHub implements Pusher, Presence {
     return this.registry.get(client, roomId) !== undefined;
   }
 
+  hasSubscribers(roomId: string): boolean {
+    return this.registry.subscribers(roomId) !== undefined;
+  }
+
   subscriptionsOf(client: HubClient): number {
     return this.registry.subscriptionsOf(client);
   }

@@ -1,0 +1,50 @@
+import type { RoomEvent } from '../domain/room-event.js';
+
+/** What one node tells the others: a stored event to deliver, or a user's subscriptions to end. */
+export type BrokerMessage =
+  | { readonly node: string; readonly event: RoomEvent }
+  | { readonly node: string; readonly eviction: { readonly room: string; readonly user: string } };
+
+/** One JSON text per message; the event's time travels as an ISO string. */
+export function encodeBrokerMessage(message: BrokerMessage): string {
+  return JSON.stringify(message);
+}
+
+/** Reads a message written by `encodeBrokerMessage`; undefined for anything else. */
+export function decodeBrokerMessage(text: string): BrokerMessage | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || !('node' in parsed) || typeof parsed.node !== 'string') {
+    return undefined;
+  }
+  if ('event' in parsed && isWireEvent(parsed.event)) {
+    return { node: parsed.node, event: { ...parsed.event, at: new Date(parsed.event.at) } };
+  }
+  if ('eviction' in parsed && isEviction(parsed.eviction)) return { node: parsed.node, eviction: parsed.eviction };
+  return undefined;
+}
+
+type WireEvent = Omit<RoomEvent, 'at'> & { at: string };
+
+function isWireEvent(value: unknown): value is WireEvent {
+  if (typeof value !== 'object' || value === null) return false;
+  const event = value as Record<string, unknown>;
+  return (
+    typeof event.room === 'string' &&
+    typeof event.seq === 'number' &&
+    typeof event.type === 'string' &&
+    typeof event.sender === 'string' &&
+    typeof event.at === 'string' &&
+    'data' in event
+  );
+}
+
+function isEviction(value: unknown): value is { room: string; user: string } {
+  if (typeof value !== 'object' || value === null) return false;
+  const eviction = value as Record<string, unknown>;
+  return typeof eviction.room === 'string' && typeof eviction.user === 'string';
+}
