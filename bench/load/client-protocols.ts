@@ -1,0 +1,69 @@
+import type { TargetAddress, TargetKind } from '../shared/commands.js';
+
+/** How a subscriber and a publisher talk to one kind of target. */
+export interface ClientProtocol {
+  upgradePath(room: string): string;
+  readonly upgradeHeaders: Readonly<Record<string, string>>;
+  /**
+   * Text frames to exchange after the 101 before the connection is usable: gets each frame and a
+   * way to answer; returns true when the handshake is done. Absent: the 101 is the whole handshake.
+   */
+  readonly handshake?: (text: string, send: (text: string) => void) => boolean;
+  /** The frame that subscribes to `room`; absent when the handshake already did. */
+  readonly subscribeFrame?: (room: string) => string;
+  /** Reads the reply to the subscribe frame: undefined when accepted, else why not. */
+  readonly subscribeRefusal?: (text: string) => string | undefined;
+  /** Answers a keepalive sent as a one-byte text frame (socket.io's "2"); such frames are not deliveries. */
+  readonly keepaliveAnswer?: (text: string) => string | undefined;
+  publishPath(room: string): string;
+  readonly publishHeaders: Readonly<Record<string, string>>;
+}
+
+/** roomcast: token in the subprotocol list, then a `join` op answered by `ok`. */
+function roomcast(token: string): ClientProtocol {
+  const bearer = { authorization: `Bearer ${token}` };
+  return {
+    upgradePath: () => '/v1/ws',
+    upgradeHeaders: { 'sec-websocket-protocol': `roomcast.v1, roomcast.token.${token}` },
+    subscribeFrame: (room) => JSON.stringify({ op: 'join', id: 1, room }),
+    subscribeRefusal: (text) => {
+      const reply = JSON.parse(text) as { op?: string; code?: string; message?: string };
+      return reply.op === 'ok' ? undefined : `${reply.code}: ${reply.message}`;
+    },
+    publishPath: (room) => `/v1/rooms/${room}/events`,
+    publishHeaders: bearer,
+  };
+}
+
+/** socket.io 4 over a bare WebSocket: engine.io v4 open packet "0{...}", namespace connect "40", events "42[...]". */
+const socketIo: ClientProtocol = {
+  upgradePath: (room) => `/socket.io/?EIO=4&transport=websocket&room=${encodeURIComponent(room)}`,
+  upgradeHeaders: {},
+  handshake: (text, send) => {
+    if (text.startsWith('0{')) send('40');
+    return text.startsWith('40');
+  },
+  keepaliveAnswer: (text) => (text === '2' ? '3' : undefined),
+  publishPath: (room) => `/rooms/${room}/events`,
+  publishHeaders: {},
+};
+
+/** ws-raw: the room in the query; the 101 subscribes. */
+const wsRaw: ClientProtocol = {
+  upgradePath: (room) => `/?room=${encodeURIComponent(room)}`,
+  upgradeHeaders: {},
+  publishPath: (room) => `/rooms/${room}/events`,
+  publishHeaders: {},
+};
+
+export function clientProtocol(address: TargetAddress): ClientProtocol {
+  const byKind: Record<TargetKind, () => ClientProtocol> = {
+    roomcast: () => {
+      if (!address.token) throw new Error('roomcast needs a token');
+      return roomcast(address.token);
+    },
+    'socket.io': () => socketIo,
+    'ws-raw': () => wsRaw,
+  };
+  return byKind[address.kind]();
+}

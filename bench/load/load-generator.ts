@@ -1,0 +1,161 @@
+import type {
+  ConnectCommand,
+  ConnectResult,
+  HammerCommand,
+  HammerResult,
+  PublishCommand,
+  PublishResult,
+  TargetAddress,
+} from '../shared/commands.js';
+import { cpuSnapshot, cpuUsage } from '../shared/proc-stats.js';
+import { type ClientProtocol, clientProtocol } from './client-protocols.js';
+import { DeliverySink } from './delivery-sink.js';
+import { PostTally, Publisher, publishAtRate, publishBackToBack } from './publisher.js';
+import { summarise } from './stats.js';
+import { Subscriber } from './subscriber.js';
+
+const DRAIN_POLL_MS = 20;
+/** Delivery is over when nothing arrived for this long after the last answer. */
+const DRAIN_QUIET_MS = 500;
+const DRAIN_LIMIT_MS = 15_000;
+
+/** Runs the harness's commands against one target: subscribers, publishers, and the CPU windows around them. */
+export class LoadGenerator {
+  private readonly protocol: ClientProtocol;
+  private readonly sink = new DeliverySink();
+  private readonly publisher: Publisher;
+  private subscribers: Subscriber[] = [];
+
+  constructor(private readonly target: TargetAddress) {
+    this.protocol = clientProtocol(target);
+    this.publisher = new Publisher(target.host, target.port, this.protocol);
+  }
+
+  async connect(command: ConnectCommand): Promise<ConnectResult> {
+    const fresh = command.rooms.flatMap((room) =>
+      Array.from({ length: command.perRoom }, () => new Subscriber(room, this.protocol, this.sink)),
+    );
+    this.subscribers.push(...fresh);
+    let firstError: string | undefined;
+    const opened: Subscriber[] = [];
+    const before = cpuSnapshot(this.target.serverPid);
+    await inBatches(fresh, command.concurrency, (subscriber) =>
+      subscriber.open(this.target.host, this.target.port).then(
+        () => void opened.push(subscriber),
+        (error: Error) => void (firstError ??= error.message),
+      ),
+    );
+    const handshaken = cpuSnapshot(this.target.serverPid);
+    let subscribed = 0;
+    await inBatches(opened, command.concurrency, (subscriber) =>
+      subscriber.subscribe().then(
+        () => void subscribed++,
+        (error: Error) => void (firstError ??= error.message),
+      ),
+    );
+    const after = cpuSnapshot(this.target.serverPid);
+    return {
+      opened: subscribed,
+      failed: fresh.length - subscribed,
+      firstError,
+      handshakeMs: handshaken.atMs - before.atMs,
+      subscribeMs: this.protocol.subscribeFrame ? after.atMs - handshaken.atMs : 0,
+      handshake: cpuUsage(before, handshaken),
+    };
+  }
+
+  async publish(command: PublishCommand): Promise<PublishResult> {
+    const subscribersByRoom = this.readySubscribersByRoom();
+    this.sink.reset(command.sampleEvery);
+    const tally = new PostTally();
+    const start = cpuSnapshot(this.target.serverPid);
+    const run = publishAtRate(this.publisher, command.rooms, command.rate, command.durationMs, tally);
+    const issuedPerRoom = await run.issued;
+    const publishingEnd = cpuSnapshot(this.target.serverPid);
+    await run.settled;
+    const expected = sumOver(issuedPerRoom, (room, count) => count * (subscribersByRoom.get(room) ?? 0));
+    const lastDeliveryAt = await this.drain(expected);
+    const end = cpuSnapshot(this.target.serverPid);
+    const issued = sumOver(issuedPerRoom, (_room, count) => count);
+    const delivered = this.sink.delivered;
+    return {
+      issued,
+      accepted: tally.accepted,
+      expected,
+      delivered,
+      loss: expected > 0 ? 1 - delivered / expected : 0,
+      dropped: this.sink.dropped,
+      latency: summarise(this.sink.takeLatencies()),
+      post: summarise(tally.latencies),
+      publishing: cpuUsage(start, publishingEnd),
+      whole: cpuUsage(start, end),
+      deliveredPerSecond: delivered / (Math.max(command.durationMs, lastDeliveryAt - start.atMs) / 1000),
+    };
+  }
+
+  async hammer(command: HammerCommand): Promise<HammerResult> {
+    const tally = new PostTally();
+    const before = cpuSnapshot(this.target.serverPid);
+    await publishBackToBack(this.publisher, command.rooms, command.concurrency, command.durationMs, tally);
+    const usage = cpuUsage(before, cpuSnapshot(this.target.serverPid));
+    return {
+      accepted: tally.accepted,
+      failed: tally.failed,
+      firstError: tally.firstError,
+      acceptedPerSecond: tally.accepted / (usage.wallMs / 1000),
+      post: summarise(tally.latencies),
+      usage,
+    };
+  }
+
+  disconnect(): { closed: number } {
+    for (const subscriber of this.subscribers) subscriber.close();
+    const closed = this.subscribers.length;
+    this.subscribers = [];
+    return { closed };
+  }
+
+  close(): void {
+    this.disconnect();
+    this.publisher.close();
+  }
+
+  private readySubscribersByRoom(): Map<string, number> {
+    const byRoom = new Map<string, number>();
+    for (const subscriber of this.subscribers) {
+      if (subscriber.isReady) byRoom.set(subscriber.room, (byRoom.get(subscriber.room) ?? 0) + 1);
+    }
+    return byRoom;
+  }
+
+  /** Waits until every expected message arrived or delivery went quiet; resolves to when the last one came. */
+  private async drain(expected: number): Promise<number> {
+    const startedAt = performance.now();
+    let seen = this.sink.delivered;
+    let lastProgressAt = startedAt;
+    while (this.sink.delivered < expected) {
+      const now = performance.now();
+      if (now - lastProgressAt > DRAIN_QUIET_MS || now - startedAt > DRAIN_LIMIT_MS) break;
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+      if (this.sink.delivered !== seen) {
+        seen = this.sink.delivered;
+        lastProgressAt = performance.now();
+      }
+    }
+    return this.sink.delivered >= expected ? performance.now() : lastProgressAt;
+  }
+}
+
+async function inBatches<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+function sumOver(counts: Map<string, number>, value: (room: string, count: number) => number): number {
+  let sum = 0;
+  for (const [room, count] of counts) sum += value(room, count);
+  return sum;
+}

@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import type { ClientProtocol } from './client-protocols.js';
+import type { DeliverySink } from './delivery-sink.js';
+import { type FrameHandler, FrameReader } from './frame-reader.js';
+import { Opcode, clientFrame } from './frame-writer.js';
+
+const HEADER_END = Buffer.from('\r\n\r\n');
+const TIMEOUT_MS = 30_000;
+
+type Phase = 'upgrading' | 'handshaking' | 'open' | 'subscribing' | 'ready' | 'closed';
+
+/**
+ * A cheap WebSocket subscriber on a bare TCP socket: it counts the frames it receives and
+ * decodes only the ones it samples (plus handshake and keepalive frames).
+ */
+export class Subscriber implements FrameHandler {
+  private socket: Socket | undefined;
+  private phase: Phase = 'upgrading';
+  private response = Buffer.alloc(0);
+  private readonly reader = new FrameReader(this);
+  private untilSample: number;
+  private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
+
+  constructor(
+    readonly room: string,
+    private readonly protocol: ClientProtocol,
+    private readonly sink: DeliverySink,
+  ) {
+    this.untilSample = 1 + Math.floor(Math.random() * sink.sampleEvery);
+  }
+
+  get isReady(): boolean {
+    return this.phase === 'ready';
+  }
+
+  /** Resolves once the upgrade and the protocol's handshake are done. */
+  open(host: string, port: number): Promise<void> {
+    const done = this.waitForPhaseChange();
+    const socket = connect({ host, port, noDelay: true });
+    this.socket = socket;
+    socket.on('connect', () => socket.write(this.upgradeRequest(host, port)));
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('error', (error) => this.fail(error));
+    socket.on('close', () => this.onClose());
+    return done;
+  }
+
+  /** Resolves once subscribed to the room (at once when the handshake subscribed already). */
+  subscribe(): Promise<void> {
+    const frame = this.protocol.subscribeFrame?.(this.room);
+    if (frame === undefined) return Promise.resolve();
+    const done = this.waitForPhaseChange();
+    this.phase = 'subscribing';
+    this.sendText(frame);
+    return done;
+  }
+
+  close(): void {
+    this.phase = 'closed';
+    this.socket?.destroy();
+  }
+
+  wantsPayload(opcode: number, length: number): boolean {
+    if (this.phase !== 'ready' || opcode !== Opcode.text || length <= 1) return true;
+    if (--this.untilSample > 0) return false;
+    this.untilSample = this.sink.sampleEvery;
+    return true;
+  }
+
+  onFrame(opcode: number, payload: Buffer | undefined): void {
+    if (opcode === Opcode.ping) return this.send(Opcode.pong, payload ?? Buffer.alloc(0));
+    if (opcode !== Opcode.text) return;
+    if (payload !== undefined && payload.length <= 1 && this.protocol.keepaliveAnswer) {
+      const answer = this.protocol.keepaliveAnswer(payload.toString());
+      if (answer !== undefined) return this.sendText(answer);
+    }
+    if (this.phase === 'ready') {
+      this.sink.delivered++;
+      if (payload !== undefined) this.sink.sample(payload);
+    } else if (this.phase === 'handshaking') {
+      if (this.protocol.handshake!(payload!.toString(), (text) => this.sendText(text))) this.handshakeDone();
+    } else if (this.phase === 'subscribing') {
+      const refusal = this.protocol.subscribeRefusal?.(payload!.toString());
+      if (refusal === undefined) this.advance('ready');
+      else this.fail(new Error(`subscribe refused: ${refusal}`));
+    }
+  }
+
+  private upgradeRequest(host: string, port: number): string {
+    const headers = {
+      host: `${host}:${port}`,
+      upgrade: 'websocket',
+      connection: 'Upgrade',
+      'sec-websocket-key': randomBytes(16).toString('base64'),
+      'sec-websocket-version': '13',
+      ...this.protocol.upgradeHeaders,
+    };
+    const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
+    return `GET ${this.protocol.upgradePath(this.room)} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`;
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.phase !== 'upgrading') return this.reader.push(chunk);
+    this.response = Buffer.concat([this.response, chunk]);
+    const end = this.response.indexOf(HEADER_END);
+    if (end < 0) return;
+    const head = this.response.toString('latin1', 0, end);
+    const rest = this.response.subarray(end + HEADER_END.length);
+    this.response = Buffer.alloc(0);
+    if (!head.startsWith('HTTP/1.1 101')) {
+      return this.fail(new Error(`upgrade refused: ${head.split('\r\n')[0]} ${rest.toString().slice(0, 200)}`));
+    }
+    if (this.protocol.handshake) this.phase = 'handshaking';
+    else this.handshakeDone();
+    if (rest.length > 0) this.reader.push(rest);
+  }
+
+  /** Without a subscribe frame, the handshake itself subscribed (the room is in its query). */
+  private handshakeDone(): void {
+    this.advance(this.protocol.subscribeFrame ? 'open' : 'ready');
+  }
+
+  /** Leaves a waiting phase: the pending open or subscribe resolves. */
+  private advance(phase: Phase): void {
+    this.phase = phase;
+    const settle = this.settle;
+    this.settle = undefined;
+    settle?.resolve();
+  }
+
+  private waitForPhaseChange(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => this.fail(new Error('timed out')), TIMEOUT_MS);
+      this.settle = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+    });
+  }
+
+  private fail(error: Error): void {
+    const settle = this.settle;
+    this.settle = undefined;
+    this.close();
+    settle?.reject(error);
+  }
+
+  private onClose(): void {
+    if (this.phase === 'ready') this.sink.dropped++;
+    if (this.phase !== 'closed') this.fail(new Error('closed by the server'));
+  }
+
+  private sendText(text: string): void {
+    this.send(Opcode.text, Buffer.from(text));
+  }
+
+  private send(opcode: number, payload: Buffer): void {
+    this.socket?.write(clientFrame(opcode, payload));
+  }
+}

@@ -1,0 +1,228 @@
+import type { FanOutResult } from '../scenarios/fan-out.js';
+import type { ThroughputRun } from '../scenarios/publish-throughput.js';
+import type { CpuUsage } from '../shared/proc-stats.js';
+import type { TargetKind } from '../shared/commands.js';
+import type { BenchResults, TargetResults } from './results.js';
+
+const KINDS: readonly TargetKind[] = ['roomcast', 'ws-raw', 'socket.io'];
+type Values = Partial<Record<TargetKind, number>>;
+
+/** A measured row: one number per target, with the ratios and, when issue 8 sets one, its target. */
+interface NumberRow {
+  readonly label: string;
+  readonly value: (results: TargetResults) => number | undefined;
+  readonly format: (value: number) => string;
+  readonly goal?: { readonly text: string; readonly isMet: (values: Values) => boolean | undefined };
+}
+
+/** A descriptive row: text per target, no ratios. */
+interface TextRow {
+  readonly label: string;
+  readonly text: (results: TargetResults) => string | undefined;
+}
+
+const integer = (value: number) => Math.round(value).toLocaleString('en-US');
+const decimal = (digits: number) => (value: number) => value.toFixed(digits);
+const percent = (value: number) => `${(value * 100).toFixed(2)}%`;
+const ratioOf = (values: Values, peer: TargetKind) =>
+  values.roomcast !== undefined && values[peer] ? values.roomcast / values[peer] : undefined;
+const cores = (usage: CpuUsage | undefined) =>
+  usage && usage.coreBusyPercent.map((busy) => Math.round(busy)).join(' / ');
+
+const ROWS: readonly (NumberRow | TextRow)[] = [
+  {
+    label: 'fan-out: max sustained delivered msgs/s',
+    value: (r) => r.fanOut?.best?.result.deliveredPerSecond,
+    format: integer,
+    goal: {
+      text: '≥ 0.9× ws-raw and ≥ 1.5× socket.io',
+      isMet: (v) => both(atLeast(ratioOf(v, 'ws-raw'), 0.9), atLeast(ratioOf(v, 'socket.io'), 1.5)),
+    },
+  },
+  { label: 'fan-out: at event rate (events/s)', text: (r) => r.fanOut?.best && integer(r.fanOut.best.rate) },
+  { label: 'fan-out: rising rate stopped by', text: (r) => r.fanOut?.stopReason },
+  {
+    label: 'fan-out: cores busy at max, % (server c0 / load c1)',
+    text: (r) => cores(r.fanOut?.best?.result.publishing),
+  },
+  {
+    label: 'fan-out: server CPU µs per delivered msg at 100 events/s',
+    value: (r) => r.fanOut?.cpuMicrosPerMessage,
+    format: decimal(2),
+    goal: { text: '≤ 1.1× ws-raw', isMet: (v) => atMost(ratioOf(v, 'ws-raw'), 1.1) },
+  },
+  { label: 'fan-out: cores busy at 100 events/s, %', text: (r) => cores(r.fanOut?.fixed.publishing) },
+  { label: 'many rooms: latency p50 (ms)', value: (r) => r.manyRooms?.result.latency.p50, format: decimal(2) },
+  { label: 'many rooms: latency p90 (ms)', value: (r) => r.manyRooms?.result.latency.p90, format: decimal(2) },
+  {
+    label: 'many rooms: latency p99 (ms)',
+    value: (r) => r.manyRooms?.result.latency.p99,
+    format: decimal(2),
+    goal: { text: 'roomcast ≤ 5 ms', isMet: (v) => atMost(v.roomcast, 5) },
+  },
+  { label: 'many rooms: latency max (ms)', value: (r) => r.manyRooms?.result.latency.max, format: decimal(1) },
+  {
+    label: 'many rooms: server CPU %',
+    value: (r) => r.manyRooms?.result.publishing.processPercent,
+    format: decimal(0),
+  },
+  { label: 'many rooms: loss', text: (r) => r.manyRooms && percent(r.manyRooms.result.loss) },
+  { label: 'many rooms: cores busy, %', text: (r) => cores(r.manyRooms?.result.publishing) },
+  {
+    label: 'idle: server RSS per connection (KiB)',
+    value: (r) => r.idle && r.idle.bytesPerConnection / 1024,
+    format: decimal(1),
+    goal: { text: 'roomcast ≤ 8 KiB', isMet: (v) => atMost(v.roomcast, 8) },
+  },
+  {
+    label: 'idle: handshakes/s',
+    value: (r) => r.idle?.handshakesPerSecond,
+    format: integer,
+    goal: { text: '≥ 0.8× ws-raw', isMet: (v) => atLeast(ratioOf(v, 'ws-raw'), 0.8) },
+  },
+  { label: 'idle: cores busy during handshakes, %', text: (r) => cores(r.idle?.connect.handshake) },
+  {
+    label: 'idle: joins/s after the handshake (roomcast)',
+    text: (r) => (r.idle?.subscribesPerSecond === undefined ? undefined : integer(r.idle.subscribesPerSecond)),
+  },
+];
+
+/** The whole report: header, the side-by-side table, publish throughput, scale-out and the fan-out steps. */
+export function renderMarkdown(results: BenchResults): string {
+  return [
+    `# roomcast benchmark, ${results.date}${results.settings.isQuick ? ' (quick mode: small counts, not comparable)' : ''}`,
+    '',
+    ...renderSetting(results),
+    '',
+    '## Side by side',
+    '',
+    ...renderMainTable(results),
+    '',
+    '## Publish throughput (roomcast only, no subscribers)',
+    '',
+    ...renderPublish(results),
+    '',
+    '## Scale-out',
+    '',
+    renderScaleOut(results),
+    '',
+    '## Fan-out steps',
+    '',
+    'Each step: delivered msgs/s, p99 latency, loss, cores busy % (server c0 / load c1).',
+    '',
+    ...renderSteps(results),
+    '',
+  ].join('\n');
+}
+
+function renderSetting(results: BenchResults): string[] {
+  const { machine, settings } = results;
+  const packages = Object.entries(machine.packages)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(', ');
+  const isBusy = Number(machine.loadAverage.split(' ')[0]) > 0.5;
+  const busyWarning = isBusy
+    ? [
+        `- **The machine was busy** (load average ${machine.loadAverage} when the run began): other work shared both cores, so these numbers are noisy. Re-run on a quiet machine.`,
+      ]
+    : [];
+  return [
+    ...busyWarning,
+    `- Command: \`${results.command}\`${results.durationMs ? ` (took ${Math.round(results.durationMs / 1000)} s)` : ''}`,
+    `- Machine: ${machine.cpuModel}, ${machine.cores} cores, Linux ${machine.kernel}, node ${machine.node}; load average at start ${machine.loadAverage}; open files ${machine.openFilesLimit}`,
+    `- Packages: ${packages}`,
+    `- roomcast database: ${results.storage}`,
+    `- Pinning: each server on core 0, the load generator on core 1 (taskset); the harness itself and any database server are not pinned.`,
+    `- Scenarios: fan-out 1 room × ${settings.fanOut.subscribers}; many rooms ${settings.manyRooms.rooms} × ${settings.manyRooms.perRoom} at ${settings.manyRooms.rate} events/s for ${settings.manyRooms.durationMs / 1000} s; idle ${settings.idle.connections} connections over ${settings.idle.rooms} rooms.`,
+  ];
+}
+
+function renderMainTable(results: BenchResults): string[] {
+  const present = KINDS.filter((kind) => results.targets[kind]);
+  const lines = [
+    `| metric | ${present.join(' | ')} | roomcast/ws-raw | roomcast/socket.io | issue 8 target | met |`,
+    `| --- | ${present.map(() => '---:').join(' | ')} | ---: | ---: | --- | --- |`,
+  ];
+  for (const row of ROWS) {
+    if ('text' in row) {
+      const cells = present.map((kind) => row.text(results.targets[kind]!) ?? '–');
+      lines.push(`| ${row.label} | ${cells.join(' | ')} | | | | |`);
+      continue;
+    }
+    const values: Values = Object.fromEntries(present.map((kind) => [kind, row.value(results.targets[kind]!)]));
+    const cells = present.map((kind) => (values[kind] === undefined ? '–' : row.format(values[kind])));
+    const ratio = (peer: TargetKind) => {
+      const value = ratioOf(values, peer);
+      return value === undefined ? '' : `${value.toFixed(2)}×`;
+    };
+    const isMet = row.goal?.isMet(values);
+    const met = isMet === undefined ? '' : isMet ? 'yes' : 'no';
+    lines.push(
+      `| ${row.label} | ${cells.join(' | ')} | ${ratio('ws-raw')} | ${ratio('socket.io')} | ${row.goal?.text ?? ''} | ${met} |`,
+    );
+  }
+  const errors = present.flatMap((kind) =>
+    Object.entries(results.targets[kind]!.errors).map(([scenario, error]) => `- ${kind} ${scenario} failed: ${error}`),
+  );
+  return errors.length > 0 ? [...lines, '', ...errors] : lines;
+}
+
+function renderPublish(results: BenchResults): string[] {
+  const publish = results.publish;
+  if (!publish) return ['not run'];
+  if ('error' in publish) return [`failed: ${publish.error}`];
+  const isPostgres = results.storage.startsWith('PostgreSQL');
+  const row = (run: ThroughputRun, goal: string) =>
+    `| ${run.rooms} | ${integer(run.persistedPerSecond)} | ${integer(run.result.acceptedPerSecond)} | ` +
+    `${run.result.post.p50.toFixed(1)} | ${run.result.post.p99.toFixed(1)} | ${run.result.failed} | ` +
+    `${run.result.usage.processPercent.toFixed(0)} | ${cores(run.result.usage)} | ${goal} |`;
+  const met = publish.manyRooms.persistedPerSecond >= 10_000;
+  const manyGoal = `≥ 10,000/s with PostgreSQL: ${isPostgres ? (met ? 'yes' : 'no') : 'not measured (embedded database)'}`;
+  return [
+    `${publish.concurrency} concurrent publishers POSTing back to back with a service token; database: ${results.storage}.`,
+    "Persisted = growth of the rooms' `lastSeq` read back after the run.",
+    '',
+    '| rooms | persisted events/s | accepted POSTs/s | POST p50 (ms) | POST p99 (ms) | failed | server CPU % | cores busy, % | issue 8 target |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    row(publish.oneRoom, ''),
+    row(publish.manyRooms, manyGoal),
+  ];
+}
+
+function renderScaleOut(results: BenchResults): string {
+  const scaleOut = results.scaleOut;
+  if (!scaleOut) return 'not run';
+  if ('skipped' in scaleOut) return scaleOut.skipped;
+  const withRedis = scaleOut.withRedis.best?.result.deliveredPerSecond;
+  const without = scaleOut.withoutRedis?.best?.result.deliveredPerSecond;
+  const ratio = withRedis !== undefined && without ? ` (${(withRedis / without).toFixed(2)}× without Redis)` : '';
+  return (
+    `roomcast fan-out through Redis on one node: ${withRedis === undefined ? '–' : integer(withRedis)} msgs/s${ratio}, ` +
+    `${scaleOut.withRedis.cpuMicrosPerMessage.toFixed(2)} µs server CPU per message at 100 events/s.`
+  );
+}
+
+function renderSteps(results: BenchResults): string[] {
+  return KINDS.flatMap((kind) => {
+    const fanOut: FanOutResult | undefined = results.targets[kind]?.fanOut;
+    if (!fanOut) return [];
+    const steps = fanOut.steps.map(
+      (step) =>
+        `${step.rate} ev/s → ${integer(step.result.deliveredPerSecond)} msg/s, p99 ${step.result.latency.p99.toFixed(1)} ms, ` +
+        `loss ${percent(step.result.loss)}, ${cores(step.result.publishing)}${step.failure ? ' ✗' : ''}`,
+    );
+    return [`- **${kind}**: ${steps.join('; ')}`];
+  });
+}
+
+function atLeast(value: number | undefined, bound: number): boolean | undefined {
+  return value === undefined ? undefined : value >= bound;
+}
+
+function atMost(value: number | undefined, bound: number): boolean | undefined {
+  return value === undefined ? undefined : value <= bound;
+}
+
+function both(first: boolean | undefined, second: boolean | undefined): boolean | undefined {
+  return first === undefined || second === undefined ? undefined : first && second;
+}

@@ -1,0 +1,32 @@
+import type { FanOutResult } from '../scenarios/fan-out.js';
+import type { IdleMemoryResult } from '../scenarios/idle-memory.js';
+import type { ManyRoomsResult } from '../scenarios/many-rooms.js';
+import type { PublishThroughputResult } from '../scenarios/publish-throughput.js';
+import type { BenchSettings } from '../settings.js';
+import type { TargetKind } from '../shared/commands.js';
+import type { MachineInfo } from './machine.js';
+
+/** The scenarios run against every target. */
+export interface TargetResults {
+  fanOut?: FanOutResult;
+  manyRooms?: ManyRoomsResult;
+  idle?: IdleMemoryResult;
+  /** Scenario name → why it failed. */
+  readonly errors: Record<string, string>;
+}
+
+export type ScaleOutResult =
+  { readonly skipped: string } | { readonly withRedis: FanOutResult; readonly withoutRedis: FanOutResult | undefined };
+
+/** Everything one run of the harness measured. */
+export interface BenchResults {
+  readonly date: string;
+  readonly command: string;
+  readonly settings: BenchSettings;
+  readonly machine: MachineInfo;
+  readonly storage: string;
+  readonly targets: Partial<Record<TargetKind, TargetResults>>;
+  publish?: PublishThroughputResult | { readonly error: string };
+  scaleOut?: ScaleOutResult;
+  durationMs?: number;
+}

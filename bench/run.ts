@@ -1,0 +1,166 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
+import { compileBenchPrograms } from './compile.js';
+import { machineInfo, storageDescription } from './report/machine.js';
+import { renderMarkdown } from './report/markdown.js';
+import type { BenchResults, TargetResults } from './report/results.js';
+import { updateReadme, writeResults } from './report/write-results.js';
+import { runFanOut } from './scenarios/fan-out.js';
+import { runIdleMemory } from './scenarios/idle-memory.js';
+import { runManyRooms } from './scenarios/many-rooms.js';
+import { runPublishThroughput } from './scenarios/publish-throughput.js';
+import { scaleOutSkipReason } from './scenarios/scale-out.js';
+import { type Session, progress, withSession } from './scenarios/session.js';
+import { profileRoomcastFanOut } from './profile.js';
+import { type BenchSettings, benchSettings } from './settings.js';
+import type { TargetKind } from './shared/commands.js';
+import { peerLauncher } from './targets/peer-target.js';
+import { roomcastLauncher } from './targets/roomcast-target.js';
+import type { TargetLauncher } from './targets/target.js';
+
+/** The scenarios every target runs, in this order; each target takes its turn before the next scenario. */
+const SCENARIOS: readonly {
+  readonly name: keyof Omit<TargetResults, 'errors'>;
+  readonly run: (
+    session: Session,
+    settings: BenchSettings,
+  ) => Promise<NonNullable<TargetResults[keyof Omit<TargetResults, 'errors'>]>>;
+}[] = [
+  { name: 'fanOut', run: (s, b) => runFanOut(s, b.fanOut, b.handshakeConcurrency, b.warmUpMs) },
+  { name: 'manyRooms', run: (s, b) => runManyRooms(s, b.manyRooms, b.handshakeConcurrency, b.warmUpMs) },
+  { name: 'idle', run: (s, b) => runIdleMemory(s, b.idle, b.handshakeConcurrency) },
+];
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const isQuick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
+  const settings = benchSettings(isQuick);
+  checkMachine(settings);
+  if (!args.includes('--no-build')) buildRoomcast();
+  await compileBenchPrograms();
+  const postgresUrl = process.env.DATABASE_URL || undefined;
+  const storage = await storageDescription(postgresUrl);
+  if (args.includes('--profile')) return profileRoomcastFanOut(await roomcastLauncher(postgresUrl, storage), settings);
+
+  const startedAt = Date.now();
+  const kinds = selectedKinds(args);
+  const launchers = await Promise.all(
+    kinds.map((kind) =>
+      kind === 'roomcast' ? roomcastLauncher(postgresUrl, storage) : Promise.resolve(peerLauncher(kind)),
+    ),
+  );
+  const results: BenchResults = {
+    date: new Date().toISOString().slice(0, 10),
+    command: commandLine(args),
+    settings,
+    machine: machineInfo(),
+    storage,
+    targets: Object.fromEntries(kinds.map((kind) => [kind, { errors: {} }])),
+  };
+  try {
+    for (const scenario of SCENARIOS) {
+      for (const launcher of launchers) {
+        const target = results.targets[launcher.kind]!;
+        progress(launcher.kind, `${scenario.name}: starting`);
+        try {
+          Object.assign(target, { [scenario.name]: await withSession(launcher, (s) => scenario.run(s, settings)) });
+        } catch (error) {
+          target.errors[scenario.name] = error instanceof Error ? error.message : String(error);
+          progress(launcher.kind, `${scenario.name} failed: ${target.errors[scenario.name]}`);
+        }
+      }
+    }
+    await runRoomcastOnly(results, launchers, settings, postgresUrl, storage);
+  } finally {
+    await Promise.all(launchers.map((launcher) => launcher.dispose()));
+  }
+  results.durationMs = Date.now() - startedAt;
+  const markdown = renderMarkdown(results);
+  process.stdout.write(`${markdown}\n`);
+  if (isQuick || kinds.length < 3) return progress('bench', 'quick or partial run: nothing written');
+  const path = await writeResults(results, markdown);
+  await updateReadme(markdown);
+  progress('bench', `written to ${path} and bench/README.md`);
+}
+
+/** Publish throughput and scale-out: roomcast's own scenarios. */
+async function runRoomcastOnly(
+  results: BenchResults,
+  launchers: readonly TargetLauncher[],
+  settings: BenchSettings,
+  postgresUrl: string | undefined,
+  storage: string,
+): Promise<void> {
+  const roomcast = launchers.find((launcher) => launcher.kind === 'roomcast');
+  if (!roomcast) return;
+  progress('roomcast', 'publish throughput: starting');
+  try {
+    results.publish = await withSession(roomcast, (s) => runPublishThroughput(s, settings.publish, settings.warmUpMs));
+  } catch (error) {
+    results.publish = { error: error instanceof Error ? error.message : String(error) };
+  }
+  const skipped = scaleOutSkipReason();
+  if (skipped !== undefined) {
+    results.scaleOut = { skipped };
+    return;
+  }
+  // A prefix of its own keeps the run's channels apart from anything else using the same Redis.
+  const withRedis = await roomcastLauncher(postgresUrl, `${storage}, REDIS_URL`, {
+    REDIS_URL: process.env.REDIS_URL!,
+    REDIS_PREFIX: `bench-${randomBytes(4).toString('hex')}`,
+  });
+  progress('roomcast', 'scale-out: the fan-out scenario through Redis');
+  try {
+    const fanOut = await withSession(withRedis, (s) =>
+      runFanOut(s, settings.fanOut, settings.handshakeConcurrency, settings.warmUpMs),
+    );
+    results.scaleOut = { withRedis: fanOut, withoutRedis: results.targets.roomcast?.fanOut };
+  } catch (error) {
+    results.scaleOut = { skipped: `failed: ${error instanceof Error ? error.message : String(error)}` };
+  } finally {
+    await withRedis.dispose();
+  }
+}
+
+function selectedKinds(args: readonly string[]): TargetKind[] {
+  const all: TargetKind[] = ['roomcast', 'ws-raw', 'socket.io'];
+  const chosen = args.find((arg) => arg.startsWith('--targets='))?.slice('--targets='.length);
+  if (!chosen) return all;
+  const kinds = chosen.split(',') as TargetKind[];
+  const unknown = kinds.filter((kind) => !all.includes(kind));
+  if (unknown.length > 0) throw new Error(`unknown targets: ${unknown.join(', ')} (known: ${all.join(', ')})`);
+  return kinds;
+}
+
+function checkMachine(settings: BenchSettings): void {
+  if (cpus().length < 2)
+    throw new Error('the benchmark pins the server and the load generator to two cores; this machine has one');
+  if (spawnSync('taskset', ['--version']).status !== 0) throw new Error('taskset (util-linux) is required');
+  const openFiles = Number(execFileSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim());
+  if (openFiles < settings.idle.connections + 1000) {
+    progress(
+      'bench',
+      `warning: the open-file hard limit is ${openFiles}; the idle scenario needs about ${settings.idle.connections + 1000}`,
+    );
+  }
+}
+
+function buildRoomcast(): void {
+  progress('bench', 'npm run build');
+  const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build failed');
+}
+
+/** The command as typed, with the settings that change what is measured (a database password masked). */
+function commandLine(args: readonly string[]): string {
+  const env = ['DATABASE_URL', 'REDIS_URL', 'BENCH_QUICK']
+    .filter((name) => process.env[name])
+    .map((name) => `${name}=${process.env[name]!.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@')}`);
+  return [...env, 'npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,107 @@
+import type { CpuUsage } from './proc-stats.js';
+
+/** The three servers the benchmark compares; each speaks its own client protocol. */
+export type TargetKind = 'roomcast' | 'socket.io' | 'ws-raw';
+
+/** How the load generator reaches a running target. */
+export interface TargetAddress {
+  readonly kind: TargetKind;
+  readonly host: string;
+  readonly port: number;
+  /** The server process, whose CPU the load generator samples around each window. */
+  readonly serverPid: number;
+  /** Bearer token for roomcast (a service token: it subscribes and publishes without membership). */
+  readonly token?: string;
+}
+
+/** Summary of a set of latencies, in milliseconds. */
+export interface LatencySummary {
+  readonly count: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** Opens `perRoom` subscribers on each room, at most `concurrency` handshakes at a time. */
+export interface ConnectCommand {
+  readonly kind: 'connect';
+  readonly rooms: readonly string[];
+  readonly perRoom: number;
+  readonly concurrency: number;
+}
+
+export interface ConnectResult {
+  readonly opened: number;
+  readonly failed: number;
+  readonly firstError: string | undefined;
+  /** From the first upgrade request to the last handshake done (socket.io: its namespace connect too). */
+  readonly handshakeMs: number;
+  /** roomcast only: from the first `join` to the last `ok` (the others join during the handshake). */
+  readonly subscribeMs: number;
+  readonly handshake: CpuUsage;
+}
+
+/** Publishes `rate` events/s, round-robin over `rooms`, for `durationMs`, then waits for delivery. */
+export interface PublishCommand {
+  readonly kind: 'publish';
+  readonly rooms: readonly string[];
+  readonly rate: number;
+  readonly durationMs: number;
+  /** Each subscriber parses one message in this many for its timestamp. */
+  readonly sampleEvery: number;
+}
+
+export interface PublishResult {
+  readonly issued: number;
+  readonly accepted: number;
+  readonly expected: number;
+  readonly delivered: number;
+  /** 1 - delivered / (issued × subscribers per room). */
+  readonly loss: number;
+  /** Subscribers closed by the server during the window. */
+  readonly dropped: number;
+  /** POST sent → event received. */
+  readonly latency: LatencySummary;
+  readonly post: LatencySummary;
+  /** While publishing (the drain afterwards excluded). */
+  readonly publishing: CpuUsage;
+  /** From the first POST until the last message arrived (or delivery stopped). */
+  readonly whole: CpuUsage;
+  readonly deliveredPerSecond: number;
+}
+
+/** Closed loop: `concurrency` publishers POST back to back, round-robin over `rooms`, for `durationMs`. */
+export interface HammerCommand {
+  readonly kind: 'hammer';
+  readonly rooms: readonly string[];
+  readonly concurrency: number;
+  readonly durationMs: number;
+}
+
+export interface HammerResult {
+  readonly accepted: number;
+  readonly failed: number;
+  readonly firstError: string | undefined;
+  readonly acceptedPerSecond: number;
+  readonly post: LatencySummary;
+  readonly usage: CpuUsage;
+}
+
+export interface DisconnectCommand {
+  readonly kind: 'disconnect';
+}
+
+export type LoadCommand = ConnectCommand | PublishCommand | HammerCommand | DisconnectCommand;
+
+/** What each command answers. */
+export interface LoadResults {
+  connect: ConnectResult;
+  publish: PublishResult;
+  hammer: HammerResult;
+  disconnect: { readonly closed: number };
+}
+
+/** A message on the IPC channel between the harness and the load generator. */
+export type LoadRequest = { readonly id: number; readonly command: LoadCommand };
+export type LoadReply = { readonly id: number; readonly result?: unknown; readonly error?: string };
