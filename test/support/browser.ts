@@ -4,15 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 
-/** Server settings for the demo: development mode (no AUTH_SECRET: dev tokens) with the demo page on. */
+/** Server settings for the demo: development mode (no AUTH_SECRET: dev tokens), the demo page on, presence announced. */
 export const DEMO_SERVER_ENV: Readonly<Record<string, string>> = {
   AUTH_SECRET: '',
   NODE_ENV: 'development',
   DEMO: '1',
+  PRESENCE_EVENTS: '1',
 };
 
-/** Debian's Chromium, which CI installs with apt (.ci/run). */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** Debian's Chromium, which CI installs with apt (.ci/run); CHROMIUM_PATH names another one. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /** The title suffix of a browser suite skipped for want of Chromium. */
 export const CHROMIUM_SKIP_REASON = `(skipped: ${CHROMIUM_PATH} is not installed)`;

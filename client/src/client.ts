@@ -1,0 +1,274 @@
+import { DEFAULT_RECONNECT, type ReconnectOptions, backoffDelay, policyDelay } from './backoff.js';
+import { Emitter } from './emitter.js';
+import { type Environment, defaultEnvironment } from './environment.js';
+import { RoomcastError } from './errors.js';
+import {
+  type ClientFrame,
+  CloseCode,
+  MAX_FRAME_BYTES,
+  type OkFrame,
+  SUBPROTOCOL,
+  TOKEN_SUBPROTOCOL_PREFIX,
+  parseServerFrame,
+} from './protocol.js';
+import { type Request, Requests } from './requests.js';
+import { type EventMap, type JoinOptions, Room, type RoomTransport } from './room.js';
+import { type SocketLike, type WebSocketConstructor, globalWebSocket } from './socket.js';
+
+export interface ConnectOptions {
+  /** The server's WebSocket endpoint: `wss://host/v1/ws`. */
+  readonly url: string;
+  /** A fixed token. Prefer `getToken` when tokens expire. */
+  readonly token?: string;
+  /** Called before every connection attempt, the first and each reconnect, so expiring tokens refresh. */
+  readonly getToken?: () => string | Promise<string>;
+  /** The WebSocket class; default `globalThis.WebSocket`. Node 20 has none: pass the `ws` package's. */
+  readonly WebSocket?: WebSocketConstructor;
+  readonly reconnect?: ReconnectOptions;
+  /** How long an op may wait for a connection and its reply before failing with `unavailable` (default 10 s). */
+  readonly requestTimeoutMs?: number;
+  /** Online and visibility signals; default: the browser's (always online in Node). */
+  readonly environment?: Environment;
+}
+
+/** `connecting` until the first connection opens; `reconnecting` after any drop; `closed` only by `close()`. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface StateChange {
+  readonly state: ConnectionState;
+  readonly previous: ConnectionState;
+}
+
+/** A reconnect was scheduled. */
+export interface RetryInfo {
+  /** Consecutive failed or dropped connections, 1 for the first retry. */
+  readonly attempt: number;
+  readonly delayMs: number;
+  /** The close code of the connection that ended (1006 when it never opened). */
+  readonly closeCode?: number;
+}
+
+export interface ClientEvents {
+  state: StateChange;
+  retry: RetryInfo;
+  /** Connection-level problems: `getToken` failed, or a fixed token expired (the client then closes). */
+  error: RoomcastError;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** Opens a client: one WebSocket for every room it joins, reconnected automatically until `close()`. */
+export function connect(options: ConnectOptions): RoomcastClient {
+  return new RoomcastClient(options);
+}
+
+/** One WebSocket connection, kept open across drops; rooms are rejoined on it with `since`. */
+export class RoomcastClient extends Emitter<ClientEvents> {
+  private currentState: ConnectionState = 'connecting';
+  private socket: SocketLike | undefined;
+  private isSocketOpen = false;
+  private readonly rooms = new Map<string, Room<object>>();
+  private readonly requests: Requests;
+  private readonly reconnect: Required<ReconnectOptions>;
+  private readonly environment: Environment;
+  private readonly WebSocketClass: WebSocketConstructor;
+  private readonly stopWaking: () => void;
+  private readonly transport: RoomTransport;
+  /** Connections in a row that failed or dropped; reset when one opens. */
+  private failures = 0;
+  /** Between a drop and the next attempt (a timer runs, or the device is offline). */
+  private isWaiting = false;
+  /** After close 1008, only the timer may end the wait, not a wake-up. */
+  private isHeldByPolicy = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly options: ConnectOptions) {
+    super();
+    const url = new URL(options.url);
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new TypeError('url must be ws:// or wss://');
+    if (options.token === undefined && options.getToken === undefined)
+      throw new TypeError('token or getToken is required');
+    const WebSocketClass = options.WebSocket ?? globalWebSocket();
+    if (!WebSocketClass)
+      throw new TypeError('no global WebSocket: pass options.WebSocket (in Node 20, the ws package)');
+    this.WebSocketClass = WebSocketClass;
+    this.reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
+    this.requests = new Requests(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    this.environment = options.environment ?? defaultEnvironment();
+    this.stopWaking = this.environment.onWake(() => this.wake());
+    this.transport = this.roomTransport();
+    this.isWaiting = true;
+    this.attempt();
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+
+  /**
+   * Receives a room on this client's connection (joining it as a member if need be), now or as
+   * soon as the connection opens. Joining a room this client already has returns that room.
+   */
+  join<E extends object = EventMap>(roomId: string, options: JoinOptions = {}): Room<E> {
+    if (this.currentState === 'closed') throw new RoomcastError('unavailable', 'the client is closed');
+    const existing = this.rooms.get(roomId);
+    if (existing) return existing as Room<E>;
+    const room = new Room<E>(roomId, options, this.transport);
+    this.rooms.set(roomId, room);
+    if (this.isSocketOpen) room.subscribe();
+    return room;
+  }
+
+  /** Closes the connection for good: pending ops fail with `unavailable`. Resolves once the socket has closed. */
+  close(): Promise<void> {
+    if (this.currentState === 'closed') return Promise.resolve();
+    this.setState('closed');
+    clearTimeout(this.retryTimer);
+    this.isWaiting = false;
+    this.stopWaking();
+    const closed = new RoomcastError('unavailable', 'the client is closed');
+    this.requests.failAll(closed);
+    for (const room of [...this.rooms.values()]) room.end(closed);
+    const socket = this.socket;
+    this.socket = undefined;
+    this.isSocketOpen = false;
+    if (!socket) return Promise.resolve();
+    return new Promise((resolve) => {
+      socket.onclose = () => resolve();
+      socket.close(CloseCode.Normal, 'client closed');
+    });
+  }
+
+  private roomTransport(): RoomTransport {
+    const client = this;
+    return {
+      get isOpen() {
+        return client.isSocketOpen;
+      },
+      join: (frame, settle) => this.send(this.requests.create(frame, settle, false)),
+      request: (frame) =>
+        new Promise<OkFrame>((resolve, reject) => {
+          const request = this.requests.create(
+            frame,
+            (result) => (result instanceof RoomcastError ? reject(result) : resolve(result)),
+            true,
+          );
+          this.submit(request);
+        }),
+      forget: (room) => {
+        if (this.rooms.get(room.id) === room) this.rooms.delete(room.id);
+      },
+    };
+  }
+
+  /** Sends an op now when connected, queues it otherwise (ops queued while disconnected go out in order on the next connection). */
+  private submit(request: Request): void {
+    if (this.currentState === 'closed') request.settle(new RoomcastError('unavailable', 'the client is closed'));
+    else if (this.isSocketOpen) this.send(request);
+    else this.requests.enqueue(request);
+  }
+
+  private send(request: Request): void {
+    const text = this.requests.encode(request);
+    // The server closes the whole connection (1009) on an oversized frame; refuse just this op instead.
+    if (text.length * 3 > MAX_FRAME_BYTES && new TextEncoder().encode(text).length > MAX_FRAME_BYTES) {
+      request.settle(new RoomcastError('invalid_request', 'frame over 64 KiB: publish large data over REST'));
+      return;
+    }
+    this.socket?.send(text);
+  }
+
+  private attempt(): void {
+    if (!this.environment.isOnline()) return; // still waiting: the `online` wake-up tries again
+    this.isWaiting = false;
+    void this.open();
+  }
+
+  private wake(): void {
+    if (!this.isWaiting || this.isHeldByPolicy) return;
+    clearTimeout(this.retryTimer);
+    this.attempt();
+  }
+
+  private async open(): Promise<void> {
+    let socket: SocketLike;
+    try {
+      const token = this.options.getToken ? await this.options.getToken() : (this.options.token as string);
+      if (this.currentState === 'closed') return;
+      socket = new this.WebSocketClass(this.options.url, [SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX + token]);
+    } catch (error) {
+      if (this.currentState === 'closed') return;
+      const reason = error instanceof Error ? error.message : String(error);
+      this.emit('error', new RoomcastError('unauthenticated', `could not get a usable token: ${reason}`));
+      this.retry(undefined);
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      if (socket === this.socket) this.opened();
+    };
+    socket.onmessage = (event: { data: unknown }) => {
+      if (socket === this.socket) this.received(event.data);
+    };
+    socket.onclose = (event: { code: number }) => {
+      if (socket === this.socket) this.closed(event.code);
+    };
+    // Every error is followed by a close event, handled there.
+    socket.onerror = () => undefined;
+  }
+
+  private opened(): void {
+    this.failures = 0;
+    this.isSocketOpen = true;
+    this.setState('open');
+    // Joins first: an op queued for a room reaches the server after that room's join.
+    for (const room of [...this.rooms.values()]) room.subscribe();
+    for (const request of this.requests.takeQueued()) this.send(request);
+  }
+
+  private received(data: unknown): void {
+    const frame = parseServerFrame(data);
+    if (frame?.op === 'event') this.rooms.get(frame.room)?.deliver(frame);
+    else if (frame) this.requests.reply(frame);
+  }
+
+  private closed(code: number): void {
+    this.socket = undefined;
+    this.isSocketOpen = false;
+    this.requests.failAwaiting(new RoomcastError('unavailable', `the connection closed (${code}) before the reply`));
+    for (const room of this.rooms.values()) room.disconnected();
+    if (code === CloseCode.TokenExpired && !this.options.getToken) {
+      this.emit('error', new RoomcastError('unauthenticated', 'the token expired: pass getToken to renew it'));
+      void this.close();
+      return;
+    }
+    this.retry(code);
+  }
+
+  private retry(closeCode: number | undefined): void {
+    let delayMs: number;
+    if (closeCode === CloseCode.PolicyViolation) {
+      this.isHeldByPolicy = true;
+      delayMs = policyDelay(this.reconnect);
+    } else if (closeCode === CloseCode.TokenExpired) {
+      delayMs = 0; // getToken is asked for a fresh token first
+    } else {
+      delayMs = backoffDelay(this.failures, this.reconnect);
+    }
+    this.failures += 1;
+    this.setState('reconnecting');
+    this.isWaiting = true;
+    this.emit('retry', { attempt: this.failures, delayMs, ...(closeCode !== undefined && { closeCode }) });
+    this.retryTimer = setTimeout(() => {
+      this.isHeldByPolicy = false;
+      this.attempt();
+    }, delayMs);
+  }
+
+  private setState(state: ConnectionState): void {
+    const previous = this.currentState;
+    if (state === previous) return;
+    this.currentState = state;
+    this.emit('state', { state, previous });
+  }
+}

@@ -1,0 +1,213 @@
+import { Emitter } from './emitter.js';
+import { RoomcastError } from './errors.js';
+import type { ClientFrame, EventFrame, OkFrame } from './protocol.js';
+import type { Settle } from './requests.js';
+
+/** Maps event types to their `data`, for typed handlers: `client.join<{ 'chat.message': { text: string } }>(…)`. */
+export type EventMap = Record<string, unknown>;
+
+/** `data` of the events the server publishes itself. */
+export interface MemberData {
+  readonly userId: string;
+  readonly name: string;
+}
+
+interface ServerEvents {
+  'member.joined': MemberData;
+  'member.left': MemberData;
+  /** A user's first connection to the room opened (where the server announces presence). */
+  'presence.joined': MemberData;
+  /** A user's last connection to the room closed. */
+  'presence.left': MemberData;
+}
+
+/** One room event, as stored by the server. */
+export interface RoomEvent<T extends string = string, D = unknown> {
+  readonly room: string;
+  readonly seq: number;
+  readonly type: T;
+  readonly data: D;
+  readonly sender: string;
+  readonly at: string;
+}
+
+type AllEvents<E extends object> = E & ServerEvents;
+
+/** The events of a room whose types are described by `E`: a union that narrows on `type`. */
+export type RoomEventOf<E extends object> = {
+  [K in keyof AllEvents<E> & string]: RoomEvent<K, AllEvents<E>[K]>;
+}[keyof AllEvents<E> & string];
+
+/** What a successful (re)join reported. */
+export interface JoinInfo {
+  readonly epoch: string;
+  /** The room's last seq when live delivery began. */
+  readonly seq: number;
+  /** Present when the join resumed from a seq: false means missed events were not replayed. */
+  readonly recovered?: boolean;
+}
+
+export interface JoinOptions {
+  /** Only these event types (default: all). */
+  readonly types?: readonly string[];
+  /** Resume after this seq (for example one the app stored); later rejoins use the last seq delivered. */
+  readonly since?: number;
+  /** The epoch `since` belongs to. */
+  readonly epoch?: string;
+}
+
+export interface RoomEvents<E extends object> {
+  /** Each event exactly once, in seq order, across reconnects. */
+  event: RoomEventOf<E>;
+  /** Every successful join, the first and each one after a reconnect. */
+  joined: JoinInfo;
+  /** Missed events could not all be replayed (history trimmed, or another epoch): refetch state. */
+  'recovery-failed': JoinInfo;
+  /** The server refused the join; the room is no longer joined. */
+  error: RoomcastError;
+}
+
+/** How a room reaches the connection; implemented by the client. */
+export interface RoomTransport {
+  /** True while a connection is open; every active room has sent its join on it. */
+  readonly isOpen: boolean;
+  /** Sends a join at once (only while open); `settle` runs before any frame after the reply is handled. */
+  join(frame: ClientFrame, settle: Settle): void;
+  /** Sends an op, queued until a connection is open; fails with `unavailable` after the request timeout. */
+  request(frame: ClientFrame): Promise<OkFrame>;
+  /** This room wants nothing more from the client. */
+  forget(room: { readonly id: string }): void;
+}
+
+/** One room on a client connection; rejoined with `since` on every reconnect. */
+export class Room<E extends object = EventMap> extends Emitter<RoomEvents<E>> {
+  /** Settles with the first join: resolved when it succeeds, rejected when it is refused or the room ends first. */
+  readonly ready: Promise<JoinInfo>;
+  private settleReady: { resolve(info: JoinInfo): void; reject(error: RoomcastError): void } | undefined;
+  private types: readonly string[] | null;
+  private lastSeq: number | undefined;
+  private lastEpoch: string | undefined;
+  /** Joined on the current connection: its events may be delivered. */
+  private isLive = false;
+  private isActive = true;
+
+  constructor(
+    readonly id: string,
+    options: JoinOptions,
+    private readonly transport: RoomTransport,
+  ) {
+    super();
+    this.types = options.types ? [...options.types] : null;
+    this.lastSeq = options.since;
+    this.lastEpoch = options.epoch;
+    this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }));
+    // Awaiting `ready` is optional: an unobserved refusal must not surface as an unhandled rejection.
+    this.ready.catch(() => undefined);
+  }
+
+  /** The seq of the last event delivered (or the join's starting point); undefined before the first join. */
+  get seq(): number | undefined {
+    return this.lastSeq;
+  }
+
+  /** The epoch of the room's event stream, from the last join. */
+  get epoch(): string | undefined {
+    return this.lastEpoch;
+  }
+
+  /** Publishes an event; resolves with its seq, rejects with the server's error code. */
+  async publish<K extends keyof E & string>(type: K, data: E[K]): Promise<number> {
+    const ok = await this.transport.request({ op: 'publish', room: this.id, type, data });
+    return ok.seq as number;
+  }
+
+  /** Replaces the type filter (`null`: every type); kept for later rejoins. */
+  async filter(types: readonly string[] | null): Promise<void> {
+    this.types = types ? [...types] : null;
+    if (this.isActive && this.transport.isOpen) {
+      await this.ignoringLostConnection(this.transport.request({ op: 'filter', room: this.id, types: this.types }));
+    }
+  }
+
+  /** Stops receiving the room; membership stays. */
+  async unsubscribe(): Promise<void> {
+    if (!this.isActive) return;
+    const wasJoinSent = this.transport.isOpen;
+    this.end(new RoomcastError('not_subscribed', `room '${this.id}' was unsubscribed`));
+    if (wasJoinSent) await this.ignoringLostConnection(this.transport.request({ op: 'unsubscribe', room: this.id }));
+  }
+
+  /** Gives up membership (the server publishes `member.left`); queued while disconnected. */
+  async leave(): Promise<void> {
+    this.end(new RoomcastError('not_subscribed', `room '${this.id}' was left`));
+    await this.transport.request({ op: 'leave', room: this.id });
+  }
+
+  /** Sends the join for a new connection, resuming after the last seq delivered. */
+  subscribe(): void {
+    if (!this.isActive) return;
+    const frame: ClientFrame = {
+      op: 'join',
+      room: this.id,
+      ...(this.types && { types: this.types }),
+      ...(this.lastSeq !== undefined && { since: this.lastSeq }),
+      ...(this.lastSeq !== undefined && this.lastEpoch !== undefined && { epoch: this.lastEpoch }),
+    };
+    this.transport.join(frame, (result) =>
+      result instanceof RoomcastError ? this.refused(result) : this.joined(result),
+    );
+  }
+
+  /** An event pushed for this room: delivered once, in order. */
+  deliver(frame: EventFrame): void {
+    if (!this.isLive || (this.lastSeq !== undefined && frame.seq <= this.lastSeq)) return;
+    this.lastSeq = frame.seq;
+    const { room, seq, type, data, sender, at } = frame;
+    this.emit('event', { room, seq, type, data, sender, at } as RoomEventOf<E>);
+  }
+
+  /** The connection ended; events wait for the next join. */
+  disconnected(): void {
+    this.isLive = false;
+  }
+
+  /** The room is done on this client (unsubscribed, left, refused, or the client closed). */
+  end(reason: RoomcastError): void {
+    this.isActive = false;
+    this.isLive = false;
+    this.settleReady?.reject(reason);
+    this.settleReady = undefined;
+    this.transport.forget(this);
+  }
+
+  private joined(ok: OkFrame): void {
+    if (!this.isActive) return;
+    const info: JoinInfo = { epoch: ok.epoch as string, seq: ok.seq as number, recovered: ok.recovered };
+    // Recovered: the replay of everything after lastSeq follows. Otherwise live delivery starts after seq.
+    if (ok.recovered !== true) this.lastSeq = info.seq;
+    this.lastEpoch = info.epoch;
+    this.isLive = true;
+    this.settleReady?.resolve(info);
+    this.settleReady = undefined;
+    this.emit('joined', info);
+    if (ok.recovered === false) this.emit('recovery-failed', info);
+  }
+
+  private refused(error: RoomcastError): void {
+    // The connection ended before the reply: the next connection joins again.
+    if (error.code === 'unavailable' || !this.isActive) return;
+    this.end(error);
+    this.emit('error', error);
+  }
+
+  /** For filter and unsubscribe, a lost connection is harmless: the next join carries the change. */
+  private async ignoringLostConnection(request: Promise<unknown>): Promise<void> {
+    try {
+      await request;
+    } catch (error) {
+      const isHarmless =
+        error instanceof RoomcastError && (error.code === 'unavailable' || error.code === 'not_subscribed');
+      if (!isHarmless) throw error;
+    }
+  }
+}

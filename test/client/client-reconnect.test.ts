@@ -1,0 +1,230 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type JoinInfo, backoffDelay } from '../../client/src/index.js';
+import { type TestDatabase, testDatabase } from '../support/databases.js';
+import { publishOverRest, roomLastSeq, seqRange } from '../support/delivery-subscriber.js';
+import { eventually } from '../support/eventually.js';
+import { type TestServer, startTestServer } from '../support/test-server.js';
+import { signToken } from '../support/tokens.js';
+import {
+  FakeNetwork,
+  type RecordedClient,
+  connectRecorded,
+  createRoom,
+  recordEvents,
+  seqsOfType,
+} from './client-harness.js';
+
+/** Short delays so that a test sees many reconnects quickly. */
+const FAST = { baseDelayMs: 20, maxDelayMs: 200, policyDelayMs: 300 };
+
+let database: TestDatabase;
+let server: TestServer;
+let ann: string;
+let roomCounter = 0;
+const clients: RecordedClient[] = [];
+
+// Every server of this file shares one database, so that starting another one is quick.
+beforeAll(async () => {
+  database = await testDatabase();
+  server = await startTestServer({}, database);
+  ann = await signToken('ann', { name: 'Ann' });
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map(({ client }) => client.close()));
+});
+afterAll(async () => {
+  await server?.stop();
+  await database?.dispose();
+});
+
+function annClient(options: Partial<Parameters<typeof connectRecorded>[0]> = {}, target = server): RecordedClient {
+  const recorded = connectRecorded({ url: target.wsUrl, token: ann, reconnect: FAST, ...options });
+  clients.push(recorded);
+  return recorded;
+}
+
+async function newRoom(target = server): Promise<string> {
+  roomCounter += 1;
+  const id = `reconnect-${roomCounter}`;
+  await createRoom(target.baseUrl, ann, id);
+  return id;
+}
+
+describe('reconnecting', () => {
+  it('delivers every event exactly once, in order, across connections the server drops while publishing', async () => {
+    const roomId = await newRoom();
+    const { client, states, retries } = annClient();
+    const room = client.join(roomId);
+    const events = recordEvents(room);
+    const joins: JoinInfo[] = [];
+    room.on('joined', (info) => joins.push(info));
+    const { seq: liveAfter } = await room.ready;
+
+    const publishing = publishOverRest(server.baseUrl, ann, roomId, 150, 2);
+    const ticks = () => seqsOfType(events, 'tick').length;
+    for (const [closeCode, afterEvents] of [
+      [1001, 30],
+      [1011, 70],
+      [1013, 110],
+    ] as const) {
+      await eventually(() => ticks() >= afterEvents && client.state === 'open', 20_000);
+      server.app.hub.closeAll(closeCode, 'test drops the connection');
+    }
+    const published = (await publishing).sort((a, b) => a - b);
+    await eventually(() => ticks() === 150, 20_000);
+
+    expect(seqsOfType(events, 'tick')).toEqual(published);
+    // Every event of the room (the server's presence events too, if it announces them): once, in order, no gap.
+    expect(events.map((event) => event.seq)).toEqual(seqRange(liveAfter + 1, events.at(-1)!.seq));
+    expect(retries.map((retry) => retry.closeCode)).toEqual([1001, 1011, 1013]);
+    expect(states).toEqual(['connecting', 'open', ...Array(3).fill(['reconnecting', 'open']).flat()]);
+    expect(joins.slice(1).every((join) => join.recovered === true)).toBe(true);
+  });
+
+  it('calls getToken before every connection, and at once after close 4001', async () => {
+    const roomId = await newRoom();
+    let calls = 0;
+    const { client, retries } = annClient({
+      getToken: async () => {
+        calls += 1;
+        return signToken('ann', { name: 'Ann' });
+      },
+    });
+    const room = client.join(roomId);
+    const events = recordEvents(room);
+    await room.ready;
+    expect(calls).toBe(1);
+
+    server.app.hub.closeAll(4001, 'token expired');
+    await eventually(() => calls === 2 && client.state === 'open');
+    expect(retries).toEqual([{ attempt: 1, delayMs: 0, closeCode: 4001 }]);
+    const [seq] = await publishOverRest(server.baseUrl, ann, roomId, 1);
+    await eventually(() => events.some((event) => event.seq === seq));
+  });
+
+  it('with a fixed token, close 4001 reports unauthenticated and closes the client', async () => {
+    const roomId = await newRoom();
+    const { client, errors, states } = annClient();
+    await client.join(roomId).ready;
+    server.app.hub.closeAll(4001, 'token expired');
+    await eventually(() => client.state === 'closed');
+    expect(errors).toEqual(['unauthenticated']);
+    expect(states).toEqual(['connecting', 'open', 'closed']);
+  });
+
+  it('waits the long policy delay after close 1008, even when woken', async () => {
+    const roomId = await newRoom();
+    const network = new FakeNetwork();
+    const { client, retries } = annClient({ environment: network });
+    await client.join(roomId).ready;
+    const droppedAt = Date.now();
+    server.app.hub.closeAll(1008, 'policy violation');
+    await eventually(() => retries.length === 1);
+    network.goOnline();
+    expect(client.state).toBe('reconnecting');
+    await eventually(() => client.state === 'open');
+    expect(retries[0]!.delayMs).toBeGreaterThanOrEqual(FAST.policyDelayMs);
+    expect(retries[0]!.delayMs).toBeLessThan(2 * FAST.policyDelayMs);
+    expect(Date.now() - droppedAt).toBeGreaterThanOrEqual(FAST.policyDelayMs);
+  });
+
+  it('pauses while offline, and surfaces recovered: false when the missed events were trimmed', async () => {
+    const trimming = await startTestServer({ HISTORY_MAX_EVENTS: '5', HISTORY_TRIM_INTERVAL_MS: '50' }, database);
+    try {
+      const roomId = await newRoom(trimming);
+      const network = new FakeNetwork();
+      let tokensFetched = 0;
+      const { client } = annClient(
+        {
+          environment: network,
+          getToken: () => {
+            tokensFetched += 1;
+            return ann;
+          },
+        },
+        trimming,
+      );
+      const room = client.join(roomId);
+      const events = recordEvents(room);
+      const failures: JoinInfo[] = [];
+      room.on('recovery-failed', (info) => failures.push(info));
+      await room.ready;
+      const before = await publishOverRest(trimming.baseUrl, ann, roomId, 2, 1);
+      await eventually(() => seqsOfType(events, 'tick').length === 2);
+
+      network.goOffline();
+      trimming.app.hub.closeAll(1001, 'going away');
+      await eventually(() => client.state === 'reconnecting');
+      await publishOverRest(trimming.baseUrl, ann, roomId, 20);
+      const lastMissed = await roomLastSeq(trimming.baseUrl, ann, roomId);
+      await eventually(() => trimming.app.hub.counts().clients === 0);
+      await eventuallyAsync(async () => (await firstKeptSeq(trimming, roomId)) > (room.seq ?? 0) + 1);
+      expect(tokensFetched).toBe(1);
+
+      network.goOnline();
+      await eventually(() => failures.length === 1);
+      expect(failures[0]!.recovered).toBe(false);
+      expect(failures[0]!.seq).toBeGreaterThanOrEqual(lastMissed);
+      const [live] = await publishOverRest(trimming.baseUrl, ann, roomId, 1);
+      await eventually(() => events.some((event) => event.seq === live));
+      // Nothing of the gap was handed over, and live delivery went on after it.
+      expect(seqsOfType(events, 'tick')).toEqual([...before!.sort((a, b) => a - b), live]);
+    } finally {
+      await Promise.all(clients.splice(0).map(({ client }) => client.close()));
+      await trimming.stop();
+    }
+  });
+});
+
+describe('backoff', () => {
+  it('never waits past the cap, and grows from the base with full jitter', () => {
+    const options = { baseDelayMs: 100, maxDelayMs: 1000, policyDelayMs: 5000 };
+    const highest = (attempt: number) => backoffDelay(attempt, options, () => 0.999999);
+    expect([0, 1, 2, 3, 4, 10, 50].map(highest)).toEqual([99, 199, 399, 799, 999, 999, 999]);
+    expect(backoffDelay(20, options, () => 0)).toBe(0);
+  });
+
+  it('keeps retrying a stopped server within the cap, then reconnects when it is back on the same port', async () => {
+    let first: TestServer | undefined = await startTestServer({}, database);
+    let second: TestServer | undefined;
+    try {
+      const roomId = await newRoom(first);
+      const { client, retries } = annClient({}, first);
+      const room = client.join(roomId);
+      const events = recordEvents(room);
+      await room.ready;
+      const port = first.app.port;
+      await first.stop();
+      first = undefined;
+      await eventually(() => retries.length >= 8, 20_000);
+      expect(retries.every((retry) => retry.delayMs < FAST.maxDelayMs)).toBe(true);
+      expect(retries.map((retry) => retry.attempt)).toEqual(seqRange(1, retries.length));
+
+      second = await startTestServer({ PORT: String(port) }, database);
+      await eventually(() => client.state === 'open', 10_000);
+      const [seq] = await publishOverRest(second.baseUrl, ann, roomId, 1);
+      await eventually(() => events.some((event) => event.seq === seq));
+      expect(seqsOfType(events, 'tick')).toEqual([seq]);
+    } finally {
+      await Promise.all(clients.splice(0).map(({ client }) => client.close()));
+      await first?.stop();
+      await second?.stop();
+    }
+  });
+});
+
+async function firstKeptSeq(target: TestServer, roomId: string): Promise<number> {
+  const response = await fetch(`${target.baseUrl}/v1/rooms/${roomId}/events?after=0&limit=1`, {
+    headers: { Authorization: `Bearer ${ann}` },
+  });
+  return ((await response.json()) as { firstSeq: number }).firstSeq;
+}
+
+/** Like `eventually`, for a probe that must ask the server. */
+async function eventuallyAsync(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
