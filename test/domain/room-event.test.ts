@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Forbidden, PayloadTooLarge } from '../../src/domain/errors.js';
+import { Forbidden, InvalidRequest, PayloadTooLarge } from '../../src/domain/errors.js';
 import {
   MAX_EVENT_DATA_BYTES,
+  MAX_EVENT_DATA_DEPTH,
   MEMBER_JOINED,
   MEMBER_LEFT,
   assertPublishable,
@@ -91,5 +92,23 @@ describe('assertPublishable', () => {
     expect(() => assertPublishable('blob', exact)).not.toThrow();
     expect(thrownBy(() => assertPublishable('blob', `${exact}c`))).toBeInstanceOf(PayloadTooLarge);
     expect(thrownBy(() => assertPublishable('blob', `${'🎉'.repeat(16384)}`))).toBeInstanceOf(PayloadTooLarge);
+  });
+
+  it('accepts arrays and objects nested 100 levels deep and refuses 101 with invalid_request', () => {
+    const nested = (depth: number, leaf: unknown): unknown => {
+      let value = leaf;
+      for (let level = 0; level < depth; level++) value = level % 2 === 0 ? [value] : { next: value };
+      return value;
+    };
+    expect(MAX_EVENT_DATA_DEPTH).toBe(100);
+    expect(() => assertPublishable('deep', nested(100, 'leaf'))).not.toThrow();
+    const error = thrownBy(() => assertPublishable('deep', nested(101, 'leaf')));
+    expect(error).toBeInstanceOf(InvalidRequest);
+    expect(error).toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/^data: /) });
+  });
+
+  it('measures nesting far deeper than JSON.stringify can go without overflowing the stack', () => {
+    const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`) as unknown;
+    expect(thrownBy(() => assertPublishable('deep', deep))).toBeInstanceOf(InvalidRequest);
   });
 });
