@@ -17,11 +17,10 @@ let current: RoomView | undefined;
 /** Runs a UI action, showing its failure instead of losing it. */
 function attempt(action: () => Promise<void>): void {
   action().catch((error: unknown) => {
-    const code =
-      error instanceof ApiError || (error instanceof Error && 'code' in error)
-        ? `${String((error as { code: unknown }).code)}: `
-        : '';
-    notify(`${code}${error instanceof Error ? error.message : String(error)}`);
+    // ApiError and RoomcastError both carry the server's error code.
+    const code = (error as { code?: unknown } | undefined)?.code;
+    const message = error instanceof Error ? error.message : String(error);
+    notify(typeof code === 'string' ? `${code}: ${message}` : message);
   });
 }
 
@@ -79,7 +78,7 @@ async function refreshRooms(): Promise<void> {
     item.append(button);
     return item;
   });
-  $('#rooms').replaceChildren(...items);
+  $('#rooms').replaceChildren(...(items.length > 0 ? items : [element('li', { text: 'No rooms yet: create one.' })]));
 }
 
 async function openRoom(roomId: string): Promise<void> {
