@@ -5,6 +5,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The demo page (served at / when DEMO=1) is bundled from demo/ with the client library.
+COPY client ./client
+COPY demo ./demo
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -20,6 +20,7 @@ const environmentSchema = z
       .default('roomcast'),
     AUTH_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     ALLOWED_ORIGINS: optionalText,
+    TRUST_PROXY: optionalText,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     PING_INTERVAL_MS: positiveInt(25_000),
     SEND_QUEUE_LIMIT: positiveInt(1024 * 1024),
@@ -36,6 +37,8 @@ const environmentSchema = z
     HISTORY_MAX_EVENTS: z.coerce.number().int().min(0).default(10_000),
     HISTORY_MAX_AGE: z.coerce.number().int().min(0).default(0),
     HISTORY_TRIM_INTERVAL_MS: positiveInt(30_000),
+    PRESENCE_EVENTS: z.enum(['0', '1']).default('1'),
+    PRESENCE_TTL_MS: positiveInt(15_000),
   })
   .refine((env) => env.NODE_ENV !== 'production' || env.AUTH_SECRET !== undefined, {
     message: 'is required when NODE_ENV=production',
@@ -58,6 +61,11 @@ export interface Config {
   readonly authSecret: string | undefined;
   /** Exact origins, or `*`; undefined: no Origin check and no CORS headers. */
   readonly allowedOrigins: readonly string[] | undefined;
+  /**
+   * Which proxies to believe about the client's address (X-Forwarded-For), in express' terms: a
+   * hop count ("1") or addresses ("loopback, 10.0.0.0/8"); undefined: none, the peer is the client.
+   */
+  readonly trustProxy: number | string | undefined;
   readonly logLevel: string;
   readonly pingIntervalMs: number;
   readonly sendQueueLimitBytes: number;
@@ -77,6 +85,10 @@ export interface Config {
   /** Seconds an event is kept; undefined: forever (HISTORY_MAX_AGE=0). */
   readonly historyMaxAgeSeconds: number | undefined;
   readonly historyTrimIntervalMs: number;
+  /** Store and push `presence.joined` / `presence.left` events. */
+  readonly presenceEvents: boolean;
+  /** Across nodes: a node silent this long is dead and its connections leave presence. */
+  readonly presenceTtlMs: number;
 }
 
 /** Thrown for a bad setting; its message is one line naming the variable. */
@@ -102,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     allowedOrigins: e.ALLOWED_ORIGINS?.split(',')
       .map((origin) => origin.trim())
       .filter(Boolean),
+    trustProxy: e.TRUST_PROXY && /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     pingIntervalMs: e.PING_INTERVAL_MS,
     sendQueueLimitBytes: e.SEND_QUEUE_LIMIT,
@@ -116,5 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     historyMaxEvents: e.HISTORY_MAX_EVENTS || undefined,
     historyMaxAgeSeconds: e.HISTORY_MAX_AGE || undefined,
     historyTrimIntervalMs: e.HISTORY_TRIM_INTERVAL_MS,
+    presenceEvents: e.PRESENCE_EVENTS === '1',
+    presenceTtlMs: e.PRESENCE_TTL_MS,
   };
 }

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type DependencyContainer, container as rootContainer, instanceCachingFactory } from 'tsyringe';
 import { ClusterPusher } from './cluster/cluster-pusher.js';
+import { RedisPresence } from './cluster/redis-presence.js';
 import { RedisBroker } from './cluster/redis-broker.js';
 import { connectRedis } from './cluster/redis-connection.js';
 import type { Config } from './config.js';
@@ -16,10 +17,11 @@ import { PgPoolDatabase } from './database/pg-pool-database.js';
 import { PgUnitOfWork } from './database/pg-unit-of-work.js';
 import { PgliteDatabase } from './database/pglite-database.js';
 import type { SqlDatabase } from './database/sql.js';
-import type { Presence } from './domain/ports/presence.js';
+import type { Presence, PresenceAnnouncer } from './domain/ports/presence.js';
 import type { Pusher } from './domain/ports/pusher.js';
 import type { UnitOfWork } from './domain/ports/repositories.js';
 import { IN_PROCESS_FEED } from './domain/ports/room-feed.js';
+import { AnnouncePresence } from './usecase/announce-presence.js';
 import { CreateRoom } from './usecase/create-room.js';
 import { GetPresence } from './usecase/get-presence.js';
 import { GetRoom } from './usecase/get-room.js';
@@ -41,6 +43,7 @@ import { KeyedRateLimiter, type RateLimitStore } from './web/rate-limiter.js';
 import { ServerMetrics } from './web/metrics/server-metrics.js';
 import type { RoomUseCases } from './web/routes/room-routes.js';
 import { CloseCode } from './web/ws/close-codes.js';
+import { LocalPresence } from './web/ws/local-presence.js';
 import { WsGateway } from './web/ws/ws-gateway.js';
 import { WsHub } from './web/ws/ws-hub.js';
 
@@ -108,7 +111,25 @@ export function registerAll(
   );
   container.register(
     WsHub,
-    single(() => new WsHub((error) => logger.error({ err: error }, 'hub command failed'), config.sendQueueLimitBytes)),
+    single(
+      (c) =>
+        new WsHub(
+          (error) => logger.error({ err: error }, 'hub command failed'),
+          config.sendQueueLimitBytes,
+          c.resolve<LocalPresence | RedisPresence>(TOKENS.Presence),
+        ),
+    ),
+  );
+  // Resolved when a change happens: announcing publishes through the Pusher, which needs the Hub.
+  const announce: PresenceAnnouncer = config.presenceEvents
+    ? (roomId, user, change) => container.resolve(AnnouncePresence).execute(roomId, user, change)
+    : () => {};
+  container.register(
+    AnnouncePresence,
+    single(
+      (c) =>
+        new AnnouncePresence(uow(c), publisher(c), (error) => logger.error({ err: error }, 'presence event failed')),
+    ),
   );
   if (redis) {
     const reportError = (error: unknown, roomId: string) =>
@@ -130,7 +151,19 @@ export function registerAll(
     container.register(TOKENS.Pusher, { useToken: WsHub });
     container.register(TOKENS.RoomFeed, { useValue: IN_PROCESS_FEED });
   }
-  container.register(TOKENS.Presence, { useToken: WsHub });
+  container.register(
+    TOKENS.Presence,
+    single(() =>
+      redis
+        ? new RedisPresence(
+            redis.commands,
+            { nodeId: redis.nodeId, prefix: config.redisPrefix, ttlMs: config.presenceTtlMs },
+            announce,
+            logger,
+          )
+        : new LocalPresence(announce),
+    ),
+  );
   container.register(
     TOKENS.TokenService,
     single(
@@ -229,6 +262,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
     tokens,
     isDevMode: config.authSecret === undefined,
     allowedOrigins: config.allowedOrigins,
+    trustProxy: config.trustProxy,
     healthChecks: [new DatabaseHealth(database), ...(cluster ? [cluster.broker] : [])],
     isStopping: () => isStopping,
     metrics,
@@ -298,6 +332,9 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await gateway.close(CloseCode.GoingAway, 'server shutting down', config.shutdownTimeoutMs);
+      // The closed connections left their rooms: tell the rooms before the database closes.
+      await container.resolve<LocalPresence | RedisPresence>(TOKENS.Presence).stop();
+      await container.resolve(AnnouncePresence).settled();
       // Requests still running at the deadline are cut off.
       const cutOff = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now()));
       await closed;

@@ -12,6 +12,6 @@ export class GetPresence {
 
   async execute(user: User, roomId: string): Promise<PresentUser[]> {
     await requireMemberAccess(this.uow.repos, roomId, user);
-    return this.presence.inRoom(roomId);
+    return await this.presence.inRoom(roomId);
   }
 }

@@ -57,8 +57,17 @@ function describe(error: unknown): { code: string; message: string } {
     case 'charset.unsupported':
       return { code: 'invalid_request', message: 'body: unsupported encoding' };
     default:
+      // Other request errors of express and body-parser (a malformed path, a body that does not
+      // inflate) carry a 4xx status: they are the client's, not the server's.
+      if (clientErrorStatus(error)) return { code: 'invalid_request', message: 'request: malformed' };
       return { code: 'internal_error', message: 'internal error' };
   }
+}
+
+function clientErrorStatus(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const status = 'status' in error ? error.status : 'statusCode' in error ? error.statusCode : undefined;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 function bodyParserType(error: unknown): unknown {

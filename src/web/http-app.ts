@@ -27,6 +27,8 @@ export interface HttpAppDeps {
   /** Development mode: serve `POST /v1/dev/tokens`. */
   readonly isDevMode: boolean;
   readonly allowedOrigins: readonly string[] | undefined;
+  /** Proxies whose X-Forwarded-For is believed (express' `trust proxy`); undefined: none. */
+  readonly trustProxy: number | string | undefined;
   readonly healthChecks: readonly HealthCheck[];
   readonly isStopping: () => boolean;
   readonly metrics: ServerMetrics;
@@ -43,6 +45,7 @@ export interface HttpAppDeps {
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   app.use(helmet());
   app.set('query parser', 'simple');
   app.use(deps.metrics.timeRequests());

@@ -21,7 +21,13 @@ export const GENEROUS_RATE_LIMITS = {
   REST_CALLS_BURST: '2000000',
 };
 
-/** Test settings: a fixed secret, port 0, quiet logs, generous rate limits; `env` overrides any of them. */
+/**
+ * Tests of other features compare whole event streams; `presence.*` events (on by default) would
+ * interleave with them. The presence tests turn them on.
+ */
+export const NO_PRESENCE_EVENTS = { PRESENCE_EVENTS: '0' };
+
+/** Test settings: a fixed secret, port 0, quiet logs, generous rate limits, no presence events; `env` overrides any of them. */
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
@@ -30,6 +36,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
     AUTH_SECRET: TEST_SECRET,
     LOG_LEVEL: 'silent',
     ...GENEROUS_RATE_LIMITS,
+    ...NO_PRESENCE_EVENTS,
     ...env,
   });
 }

@@ -14,7 +14,7 @@ const PRESENT: PresentUser[] = [
 /** A presence port that answers for one room and notes which rooms it was asked about. */
 class StubPresence implements Presence {
   readonly asked: string[] = [];
-  inRoom(roomId: string): PresentUser[] {
+  async inRoom(roomId: string): Promise<PresentUser[]> {
     this.asked.push(roomId);
     return roomId === 'lobby' ? PRESENT : [];
   }

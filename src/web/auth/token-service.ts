@@ -11,7 +11,12 @@ const claimsSchema = z.object({
     .min(1)
     .max(128)
     .refine((sub) => !sub.includes('\u0000')),
-  name: z.string().max(100).optional(),
+  // PostgreSQL text holds neither NUL nor a lone surrogate.
+  name: z
+    .string()
+    .max(100)
+    .refine((name) => !/[\u0000\p{Cs}]/u.test(name))
+    .optional(),
   scope: z.string().optional(),
   exp: z.number().optional(),
 });

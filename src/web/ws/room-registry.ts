@@ -13,6 +13,8 @@ export class RoomRegistry {
   private readonly byRoom = new Map<string, Map<HubClient, Subscription>>();
   private readonly byClient = new Map<HubClient, Map<string, Subscription>>();
   private subscriptionCount = 0;
+  /** The rooms each client receives live (its join succeeded); kept when a subscription is replaced. */
+  private readonly live = new Map<HubClient, Set<string>>();
 
   addClient(client: HubClient): void {
     if (!this.byClient.has(client)) this.byClient.set(client, new Map());
@@ -22,12 +24,26 @@ export class RoomRegistry {
     return this.byClient.has(client);
   }
 
-  /** Forgets the client and all its subscriptions. */
-  removeClient(client: HubClient): void {
+  /** Forgets the client and all its subscriptions; returns the rooms it received live. */
+  removeClient(client: HubClient): string[] {
     const rooms = this.byClient.get(client);
-    if (!rooms) return;
-    for (const roomId of [...rooms.keys()]) this.delete(client, roomId);
+    if (!rooms) return [];
+    const wereLive = [...rooms.keys()].filter((roomId) => this.delete(client, roomId));
     this.byClient.delete(client);
+    return wereLive;
+  }
+
+  /** Marks the client as receiving the room live; true the first time (until the subscription is deleted). */
+  markLive(client: HubClient, roomId: string): boolean {
+    if (!this.byClient.get(client)?.has(roomId)) return false;
+    let rooms = this.live.get(client);
+    if (!rooms) {
+      rooms = new Set();
+      this.live.set(client, rooms);
+    }
+    if (rooms.has(roomId)) return false;
+    rooms.add(roomId);
+    return true;
   }
 
   /** Adds or replaces the client's subscription to the room; the client must be registered. */
@@ -48,13 +64,18 @@ export class RoomRegistry {
     return this.byClient.get(client)?.get(roomId);
   }
 
-  delete(client: HubClient, roomId: string): void {
+  /** Deletes the subscription; returns whether the client was receiving the room live. */
+  delete(client: HubClient, roomId: string): boolean {
     const rooms = this.byClient.get(client);
-    if (!rooms?.delete(roomId)) return;
+    if (!rooms?.delete(roomId)) return false;
     this.subscriptionCount -= 1;
     const members = this.byRoom.get(roomId);
     members?.delete(client);
     if (members?.size === 0) this.byRoom.delete(roomId);
+    const live = this.live.get(client);
+    const wasLive = live?.delete(roomId) ?? false;
+    if (live?.size === 0) this.live.delete(client);
+    return wasLive;
   }
 
   subscribers(roomId: string): ReadonlyMap<HubClient, Subscription> | undefined {

@@ -1,8 +1,8 @@
-import type { Presence, PresentUser } from '../../domain/ports/presence.js';
 import type { Pusher } from '../../domain/ports/pusher.js';
 import type { RoomEvent } from '../../domain/room-event.js';
 import { encodeEvent } from './codec.js';
 import type { HubClient } from './hub-client.js';
+import { NO_PRESENCE_LISTENER, type PresenceListener } from './presence-listener.js';
 import { type HubCounts, RoomRegistry } from './room-registry.js';
 import { Subscription } from './subscription.js';
 
@@ -18,7 +18,7 @@ export interface HubTotals {
  * closing during a fan-out) is queued behind it, so the index is never seen half-changed.
  * Nothing here awaits: database work happens before a command is issued.
  */
-export class WsHub implements Pusher, Presence {
+export class WsHub implements Pusher {
   private readonly registry = new RoomRegistry();
   private readonly commands: (() => void)[] = [];
   private isDraining = false;
@@ -28,10 +28,12 @@ export class WsHub implements Pusher, Presence {
   /**
    * `reportError` hears of a command that threw; the Hub carries on with the next one.
    * `maxHeldBytes` bounds what a joining subscription may hold while its joiner catches up.
+   * `presence` hears when a connection starts and stops receiving a room live.
    */
   constructor(
     private readonly reportError: (error: unknown) => void,
     private readonly maxHeldBytes = Number.POSITIVE_INFINITY,
+    private readonly presence: PresenceListener = NO_PRESENCE_LISTENER,
   ) {}
 
   register(client: HubClient): void {
@@ -40,7 +42,9 @@ export class WsHub implements Pusher, Presence {
 
   /** Safe to call more than once, and for a client never registered. */
   unregister(client: HubClient): void {
-    this.run(() => this.registry.removeClient(client));
+    this.run(() => {
+      for (const roomId of this.registry.removeClient(client)) this.presence.disconnected(roomId, client.user);
+    });
   }
 
   /** Starts (or replaces) a held subscription; `release` makes it live. Ignored for an unregistered client. */
@@ -52,11 +56,12 @@ export class WsHub implements Pusher, Presence {
   release(client: HubClient, roomId: string, afterSeq: number): void {
     this.run(() => {
       this.eventsDelivered += this.registry.get(client, roomId)?.release(client, afterSeq) ?? 0;
+      if (this.registry.markLive(client, roomId)) this.presence.connected(roomId, client.user);
     });
   }
 
   unsubscribe(client: HubClient, roomId: string): void {
-    this.run(() => this.registry.delete(client, roomId));
+    this.run(() => this.remove(client, roomId));
   }
 
   setFilter(client: HubClient, roomId: string, types: ReadonlySet<string> | null): void {
@@ -68,7 +73,7 @@ export class WsHub implements Pusher, Presence {
       const subscribers = this.registry.subscribers(roomId);
       if (!subscribers) return;
       for (const client of [...subscribers.keys()]) {
-        if (client.user.id === userId) this.registry.delete(client, roomId);
+        if (client.user.id === userId) this.remove(client, roomId);
       }
     });
   }
@@ -100,19 +105,6 @@ export class WsHub implements Pusher, Presence {
 
   subscriptionsOf(client: HubClient): number {
     return this.registry.subscriptionsOf(client);
-  }
-
-  inRoom(roomId: string): PresentUser[] {
-    const byUser = new Map<string, PresentUser>();
-    for (const client of this.registry.subscribers(roomId)?.keys() ?? []) {
-      const seen = byUser.get(client.user.id);
-      byUser.set(client.user.id, {
-        userId: client.user.id,
-        name: client.user.name,
-        connections: (seen?.connections ?? 0) + 1,
-      });
-    }
-    return [...byUser.values()];
   }
 
   /** One heartbeat tick for every registered client. */
@@ -147,6 +139,10 @@ export class WsHub implements Pusher, Presence {
       maxBytes = Math.max(maxBytes, client.pendingBytes);
     }
     return { totalBytes, maxBytes };
+  }
+
+  private remove(client: HubClient, roomId: string): void {
+    if (this.registry.delete(client, roomId)) this.presence.disconnected(roomId, client.user);
   }
 
   private run(command: () => void): void {

@@ -14,7 +14,7 @@ import { SubscribeToRoom } from '../../../src/usecase/subscribe-to-room.js';
 import type { InMemoryUnitOfWork } from './in-memory-unit-of-work.js';
 import type { RecordingPusher } from './recording-pusher.js';
 
-const NOBODY_PRESENT: Presence = { inRoom: () => [] };
+const NOBODY_PRESENT: Presence = { inRoom: async () => [] };
 
 /** Every use case wired to the in-memory store and a recording pusher, as the composition root wires them. */
 export function useCases(uow: InMemoryUnitOfWork, pusher: RecordingPusher, presence: Presence = NOBODY_PRESENT) {

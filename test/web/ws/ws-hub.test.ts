@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { PresenceChange } from '../../../src/domain/ports/presence.js';
+import { LocalPresence } from '../../../src/web/ws/local-presence.js';
 import { WsHub } from '../../../src/web/ws/ws-hub.js';
 import { FakeHubClient } from '../../support/fakes/fake-hub-client.js';
 import { roomEvent as event, person } from '../../support/fakes/fixtures.js';
@@ -12,18 +14,31 @@ import {
   hubCommand,
 } from '../../support/fakes/hub-model.js';
 
-/** A Hub for which any failing command fails the test. */
-function newHub(): WsHub {
-  return new WsHub((error) => {
-    throw error;
-  });
+/** A Hub for which any failing command fails the test; `presence` hears who receives which room live. */
+function newHub(presence?: LocalPresence): WsHub {
+  return new WsHub(
+    (error) => {
+      throw error;
+    },
+    Number.POSITIVE_INFINITY,
+    presence,
+  );
 }
 
-function hubWith(...userIds: string[]): { hub: WsHub; clients: FakeHubClient[] } {
-  const hub = newHub();
+function hubWith(...userIds: string[]): {
+  hub: WsHub;
+  clients: FakeHubClient[];
+  presence: LocalPresence;
+  announced: string[];
+} {
+  const announced: string[] = [];
+  const presence = new LocalPresence((room, user, change: PresenceChange) =>
+    announced.push(`${room}:${user.id}:${change}`),
+  );
+  const hub = newHub(presence);
   const clients = userIds.map((id) => new FakeHubClient(person(id)));
   clients.forEach((client) => hub.register(client));
-  return { hub, clients };
+  return { hub, clients, presence, announced };
 }
 
 /** Subscribes and goes live at once, as a join does after reading the room's last seq. */
@@ -172,9 +187,10 @@ describe('WsHub subscriptions', () => {
     expect(hub.counts()).toEqual({ clients: 3, subscriptions: 2, rooms: 2 });
   });
 
-  it('forgets everything of an unregistered client and leaves no empty room behind', () => {
+  it('forgets everything of an unregistered client and leaves no empty room behind', async () => {
     const {
       hub,
+      presence,
       clients: [ann, bob],
     } = hubWith('ann', 'bob');
     join(hub, ann!, 'a');
@@ -182,7 +198,7 @@ describe('WsHub subscriptions', () => {
     join(hub, bob!, 'b');
     hub.unregister(ann!);
     expect(hub.counts()).toEqual({ clients: 1, subscriptions: 1, rooms: 1 });
-    expect(hub.inRoom('a')).toEqual([]);
+    expect(await presence.inRoom('a')).toEqual([]);
     hub.unregister(bob!);
     hub.unregister(bob!);
     hub.unregister(new FakeHubClient(person('ghost')));
@@ -201,25 +217,34 @@ describe('WsHub subscriptions', () => {
     expect(hub.counts()).toEqual(EMPTY);
   });
 
-  it('aggregates presence by user, counting connections', () => {
+  it('aggregates presence by user, counting live connections, and announces first and last ones', async () => {
     const {
       hub,
+      presence,
+      announced,
       clients: [ann1, ann2, bob, carl],
     } = hubWith('ann', 'ann', 'bob', 'carl');
     [ann1!, ann2!, bob!].forEach((client) => join(hub, client, 'r'));
     join(hub, carl!, 's');
+    hub.subscribe(carl!, 'r', null);
     const byId = (users: { userId: string }[]) => [...users].sort((a, b) => a.userId.localeCompare(b.userId));
-    expect(byId(hub.inRoom('r'))).toEqual([
+    // Carl's join of r is still held (not yet accepted): he is not present there.
+    expect(byId(await presence.inRoom('r'))).toEqual([
       { userId: 'ann', name: 'Ann', connections: 2 },
       { userId: 'bob', name: 'Bob', connections: 1 },
     ]);
     hub.unsubscribe(ann2!, 'r');
-    expect(byId(hub.inRoom('r'))).toEqual([
+    hub.subscribe(bob!, 'r', new Set(['chat']));
+    expect(byId(await presence.inRoom('r'))).toEqual([
       { userId: 'ann', name: 'Ann', connections: 1 },
       { userId: 'bob', name: 'Bob', connections: 1 },
     ]);
-    expect(hub.inRoom('s')).toEqual([{ userId: 'carl', name: 'Carl', connections: 1 }]);
-    expect(hub.inRoom('empty')).toEqual([]);
+    expect(await presence.inRoom('s')).toEqual([{ userId: 'carl', name: 'Carl', connections: 1 }]);
+    expect(await presence.inRoom('empty')).toEqual([]);
+    hub.unsubscribe(carl!, 'r');
+    hub.evict('r', 'ann');
+    hub.unregister(bob!);
+    expect(announced).toEqual(['r:ann:joined', 'r:bob:joined', 's:carl:joined', 'r:ann:left', 'r:bob:left']);
   });
 
   it('ticks every client once on keepAliveAll, and closes every client on closeAll', () => {

@@ -1,0 +1,146 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Presence, PresenceAnnouncer, PresentUser } from '../domain/ports/presence.js';
+import type { User } from '../domain/user.js';
+import { ADJUST_PRESENCE, WITHDRAW_NODE } from './presence-scripts.js';
+
+export interface RedisPresenceOptions {
+  readonly nodeId: string;
+  readonly prefix: string;
+  /** A node whose heartbeat is older than this is dead: its connections are taken out of presence. */
+  readonly ttlMs: number;
+}
+
+type Key = string;
+
+/**
+ * Presence across nodes, in Redis: each node adds and removes its users' connections, and keeps
+ * a heartbeat; any node takes a dead node's connections out (announcing who left) once its
+ * heartbeat expires. Changes go to Redis one at a time, in order; when Redis could not be
+ * told, or this node was taken for dead, the node withdraws its share and adds it again from
+ * its own counts at the next heartbeat, so presence heals after an outage.
+ */
+export class RedisPresence implements Presence {
+  private readonly local = new Map<Key, { roomId: string; user: Pick<User, 'id' | 'name'>; connections: number }>();
+  private chain: Promise<void> = Promise.resolve();
+  private needsResync = true;
+  /** Counts every local change; a resync covers the changes up to `syncedThrough`. */
+  private version = 0;
+  private syncedThrough = 0;
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: RedisPresenceOptions,
+    private readonly announce: PresenceAnnouncer,
+    private readonly logger: Logger,
+  ) {
+    this.heartbeat = setInterval(() => this.enqueue(() => this.beat()), Math.max(50, options.ttlMs / 3));
+    this.heartbeat.unref();
+    this.enqueue(() => this.beat());
+  }
+
+  connected(roomId: string, user: User): void {
+    if (user.isService) return;
+    const key = field(roomId, user.id);
+    const entry = this.local.get(key);
+    this.local.set(key, { roomId, user, connections: (entry?.connections ?? 0) + 1 });
+    const version = ++this.version;
+    this.enqueue(() => this.adjust(roomId, user, +1, version));
+  }
+
+  disconnected(roomId: string, user: User): void {
+    if (user.isService) return;
+    const key = field(roomId, user.id);
+    const entry = this.local.get(key);
+    if (!entry) return;
+    if (entry.connections > 1) this.local.set(key, { ...entry, connections: entry.connections - 1 });
+    else this.local.delete(key);
+    const version = ++this.version;
+    this.enqueue(() => this.adjust(roomId, user, -1, version));
+  }
+
+  async inRoom(roomId: string): Promise<PresentUser[]> {
+    const [counts, names] = await Promise.all([
+      this.redis.hgetall(this.key(`count:${roomId}`)),
+      this.redis.hgetall(this.key(`name:${roomId}`)),
+    ]);
+    return Object.entries(counts).map(([userId, connections]) => ({
+      userId,
+      name: names[userId] ?? userId,
+      connections: Number(connections),
+    }));
+  }
+
+  /** Stops the heartbeat and takes this node's share out of presence (its clients are gone). */
+  async stop(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.enqueue(async () => {
+      await this.withdraw(this.options.nodeId);
+      await this.redis.zrem(this.key('nodes'), this.options.nodeId);
+    });
+    await this.chain;
+  }
+
+  private enqueue(work: () => Promise<void>): void {
+    this.chain = this.chain.then(work).catch((error: unknown) => {
+      this.needsResync = true;
+      this.logger.warn({ err: error }, 'presence update failed; it is repaired at the next heartbeat');
+    });
+  }
+
+  private async adjust(roomId: string, user: Pick<User, 'id' | 'name'>, delta: number, version: number): Promise<void> {
+    // A resync has added this change already, or the next one will.
+    if (this.needsResync || version <= this.syncedThrough) return;
+    const total = await this.run(ADJUST_PRESENCE, roomId, user, delta);
+    if (delta > 0 && total === delta) this.announce(roomId, user, 'joined');
+    if (delta < 0 && total === 0) this.announce(roomId, user, 'left');
+  }
+
+  private async beat(): Promise<void> {
+    const isNew = await this.redis.zadd(this.key('nodes'), Date.now() + this.options.ttlMs, this.options.nodeId);
+    // Added rather than updated: another node took this one for dead and withdrew its share.
+    if (isNew === 1 || this.needsResync) await this.resync();
+    for (const node of await this.redis.zrangebyscore(this.key('nodes'), '-inf', Date.now())) {
+      if ((await this.redis.zrem(this.key('nodes'), node)) !== 1) continue; // another node reaps it
+      for (const gone of await this.withdraw(node)) this.announce(gone.roomId, gone.user, 'left');
+    }
+  }
+
+  /** Withdraws this node's share and adds its current counts again, announcing only real changes. */
+  private async resync(): Promise<void> {
+    const counts = [...this.local];
+    this.syncedThrough = this.version;
+    const gone = new Map(
+      (await this.withdraw(this.options.nodeId)).map((entry) => [field(entry.roomId, entry.user.id), entry]),
+    );
+    for (const [key, { roomId, user, connections }] of counts) {
+      const total = await this.run(ADJUST_PRESENCE, roomId, user, connections);
+      if (gone.delete(key)) continue;
+      if (total === connections) this.announce(roomId, user, 'joined');
+    }
+    for (const { roomId, user } of gone.values()) this.announce(roomId, user, 'left');
+    this.needsResync = false;
+  }
+
+  private async withdraw(nodeId: string): Promise<{ roomId: string; user: Pick<User, 'id' | 'name'> }[]> {
+    const flat = (await this.redis.eval(WITHDRAW_NODE, 1, this.key(`node:${nodeId}`), this.options.prefix)) as string[];
+    const gone = [];
+    for (let i = 0; i + 2 < flat.length; i += 3)
+      gone.push({ roomId: flat[i]!, user: { id: flat[i + 1]!, name: flat[i + 2]! } });
+    return gone;
+  }
+
+  private async run(script: string, roomId: string, user: Pick<User, 'id' | 'name'>, delta: number): Promise<number> {
+    const keys = [this.key(`node:${this.options.nodeId}`), this.key(`count:${roomId}`), this.key(`name:${roomId}`)];
+    return (await this.redis.eval(script, 3, ...keys, field(roomId, user.id), user.id, user.name, delta)) as number;
+  }
+
+  private key(name: string): string {
+    return `${this.options.prefix}:presence:${name}`;
+  }
+}
+
+function field(roomId: string, userId: string): Key {
+  return `${roomId}\n${userId}`;
+}

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChildServer } from '../support/child-server.js';
+import { type TestCluster, startCluster } from '../support/cluster.js';
+import { eventually } from '../support/eventually.js';
+import { serviceUrl, skipReason } from '../support/services.js';
+import { signToken } from '../support/tokens.js';
+import { WsTestClient } from '../support/ws-test-client.js';
+
+const postgresUrl = serviceUrl('DATABASE_URL');
+const redisUrl = serviceUrl('REDIS_URL');
+const missing = !postgresUrl ? 'DATABASE_URL' : !redisUrl ? 'REDIS_URL' : undefined;
+const TTL_MS = 1500;
+
+let cluster: TestCluster;
+let service: string;
+const open: WsTestClient[] = [];
+
+beforeAll(async () => {
+  if (missing) return;
+  service = await signToken('backend', { scope: 'service' });
+  cluster = await startCluster(postgresUrl!, redisUrl!, 3, { PRESENCE_EVENTS: '1', PRESENCE_TTL_MS: String(TTL_MS) });
+});
+afterAll(async () => {
+  await Promise.all(open.map((client) => client.close()));
+  await cluster?.stop();
+});
+
+async function connect(node: ChildServer, token: string, room: string): Promise<WsTestClient> {
+  const client = await WsTestClient.connect(node.wsUrl, token);
+  open.push(client);
+  expect(await client.request({ op: 'join', room })).toMatchObject({ op: 'ok' });
+  return client;
+}
+
+async function presence(node: ChildServer, room: string): Promise<{ userId: string; connections: number }[]> {
+  const response = await fetch(`${node.baseUrl}/v1/rooms/${room}/presence`, {
+    headers: { Authorization: `Bearer ${service}` },
+  });
+  const body = (await response.json()) as { items: { userId: string; connections: number }[] };
+  return body.items
+    .map(({ userId, connections }) => ({ userId, connections }))
+    .sort((a, b) => a.userId.localeCompare(b.userId));
+}
+
+/** Presence events a client received, as "type:userId". */
+function presenceEvents(client: WsTestClient, room: string): string[] {
+  return client
+    .events(room)
+    .filter((event) => String(event.type).startsWith('presence.'))
+    .map((event) => `${String(event.type)}:${(event.data as { userId: string }).userId}`);
+}
+
+describe.skipIf(missing)(`presence across nodes ${missing ? skipReason(missing) : ''}`, { timeout: 120_000 }, () => {
+  it('counts connections on every node, announces first and last, and drops a killed node within the expiry', async () => {
+    const [a, b, c] = cluster.nodes as [ChildServer, ChildServer, ChildServer];
+    const room = 'lobby';
+    await fetch(`${a.baseUrl}/v1/rooms`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${service}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: room, name: room }),
+    });
+    const watcher = await connect(c, service, room);
+    const [ann, bob] = await Promise.all([signToken('ann'), signToken('bob')]);
+
+    await connect(a, ann, room);
+    await connect(b, ann, room);
+    await connect(a, bob, room);
+    await eventually(() => presenceEvents(watcher, room).length === 2, 10_000, 'two joined events');
+    expect(await presence(c, room)).toEqual([
+      { userId: 'ann', connections: 2 },
+      { userId: 'bob', connections: 1 },
+    ]);
+
+    // Node A dies without a word: its share leaves presence once its heartbeat expires.
+    cluster.kill(a);
+    await eventually(() => presenceEvents(watcher, room).length === 3, 5 * TTL_MS + 5_000, 'bob left');
+    expect(presenceEvents(watcher, room)).toEqual(['presence.joined:ann', 'presence.joined:bob', 'presence.left:bob']);
+    expect(await presence(c, room)).toEqual([{ userId: 'ann', connections: 1 }]);
+  });
+});
