@@ -1,0 +1,47 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/container.js';
+import { embeddedTestDatabase } from '../support/databases.js';
+import { testConfig } from '../support/test-server.js';
+import { signToken } from '../support/tokens.js';
+
+/** A pino logger whose lines are kept, parsed. */
+function capturingLogger(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, sink), lines };
+}
+
+describe('an internal error', () => {
+  it('answers 500 internal_error with nothing about the cause, and logs it with the request id the response carries', async () => {
+    const database = await embeddedTestDatabase();
+    const { logger, lines } = capturingLogger();
+    const app = await buildApp(testConfig(), { logger, database: database.db });
+    try {
+      const token = await signToken('ann');
+      // The database goes away under the running server.
+      await database.dispose();
+      const response = await request(`http://127.0.0.1:${app.port}`)
+        .get('/v1/rooms')
+        .set('Authorization', `Bearer ${token}`);
+
+      expect(response.status).toBe(500);
+      expect(response.body).toEqual({ error: { code: 'internal_error', message: 'internal error' } });
+      const requestId = response.headers['x-request-id'];
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      const logged = lines.find((line) => line.msg === 'request failed');
+      expect(logged).toMatchObject({ level: 50, reqId: requestId });
+      expect(JSON.stringify(logged)).toContain('"err"');
+      expect(JSON.stringify(lines)).not.toContain(token);
+    } finally {
+      await app.shutdown().catch(() => undefined);
+    }
+  });
+});
