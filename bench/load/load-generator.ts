@@ -15,9 +15,9 @@ import { summarise } from './stats.js';
 import { Subscriber } from './subscriber.js';
 
 const DRAIN_POLL_MS = 20;
-/** Delivery is over when nothing arrived for this long after the last answer. */
-const DRAIN_QUIET_MS = 500;
-const DRAIN_LIMIT_MS = 15_000;
+/** Delivery is over when this many polls in a row (about half a second) saw nothing arrive. */
+const DRAIN_QUIET_POLLS = 25;
+const DRAIN_LIMIT_MS = 30_000;
 
 /** Runs the harness's commands against one target: subscribers, publishers, and the CPU windows around them. */
 export class LoadGenerator {
@@ -128,18 +128,25 @@ export class LoadGenerator {
     return byRoom;
   }
 
-  /** Waits until every expected message arrived or delivery went quiet; resolves to when the last one came. */
+  /**
+   * Waits until every expected message arrived or delivery went quiet; resolves to when the last
+   * one came. Quiet is counted in idle polls, not wall time: after the process was descheduled,
+   * a timer fires before the socket data that piled up meanwhile is read.
+   */
   private async drain(expected: number): Promise<number> {
     const startedAt = performance.now();
     let seen = this.sink.delivered;
     let lastProgressAt = startedAt;
-    while (this.sink.delivered < expected) {
-      const now = performance.now();
-      if (now - lastProgressAt > DRAIN_QUIET_MS || now - startedAt > DRAIN_LIMIT_MS) break;
+    let idlePolls = 0;
+    while (this.sink.delivered < expected && idlePolls < DRAIN_QUIET_POLLS) {
+      if (performance.now() - startedAt > DRAIN_LIMIT_MS) break;
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
-      if (this.sink.delivered !== seen) {
+      if (this.sink.delivered === seen) {
+        idlePolls++;
+      } else {
         seen = this.sink.delivered;
         lastProgressAt = performance.now();
+        idlePolls = 0;
       }
     }
     return this.sink.delivered >= expected ? performance.now() : lastProgressAt;
