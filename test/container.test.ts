@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { container as rootContainer } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKENS, registerAll } from '../src/container.js';
+import { LocalPresence } from '../src/web/ws/local-presence.js';
 import { WsHub } from '../src/web/ws/ws-hub.js';
 import { type TestDatabase, embeddedTestDatabase } from './support/databases.js';
 import { testConfig } from './support/test-server.js';
@@ -25,6 +26,6 @@ describe('the composition root', () => {
       expect(container.resolve(token as symbol)).toBe(container.resolve(token as symbol));
     }
     expect(container.resolve(TOKENS.Pusher)).toBe(container.resolve(WsHub));
-    expect(container.resolve(TOKENS.Presence)).toBe(container.resolve(WsHub));
+    expect(container.resolve(TOKENS.Presence)).toBeInstanceOf(LocalPresence);
   });
 });

@@ -17,7 +17,12 @@ let server: ChildServer;
 let service: string;
 
 beforeAll(async () => {
-  server = await spawnServer({ SEND_QUEUE_LIMIT: String(QUEUE_LIMIT), MAX_CONNECTIONS_PER_USER: '100' });
+  // The stalled client cannot answer pings either: keepalive must not end it before its queue overflows.
+  server = await spawnServer({
+    SEND_QUEUE_LIMIT: String(QUEUE_LIMIT),
+    MAX_CONNECTIONS_PER_USER: '100',
+    PING_INTERVAL_MS: '600000',
+  });
   service = await signToken('backend', { scope: 'service' });
 });
 afterAll(() => server?.stop());
