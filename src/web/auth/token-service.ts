@@ -1,9 +1,12 @@
+import { type KeyObject, createSecretKey } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import type { User } from '../../domain/user.js';
 import { ApiError } from '../errors.js';
 
 const CLOCK_TOLERANCE_SECONDS = 5;
+/** Verified tokens remembered, so that a client calling often is not verified on every call. */
+const VERIFIED_CACHE_SIZE = 10_000;
 
 const claimsSchema = z.object({
   sub: z
@@ -30,17 +33,28 @@ export interface Identity {
 
 /** Verifies and (in development) issues HS256 JWTs signed with the server's secret. */
 export class TokenService {
-  private readonly key: Uint8Array;
+  // Imported once: jose would import raw key bytes again on every call.
+  private readonly key: KeyObject;
+  private readonly verified = new Map<string, Identity>();
 
   constructor(
     secret: string,
     private readonly requireExpiry: boolean,
   ) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
   /** Throws `unauthenticated` for a token that is malformed, badly signed, expired or not yet valid. */
   async verify(token: string): Promise<Identity> {
+    const known = this.verified.get(token);
+    if (known && (known.expiresAtMs === undefined || Date.now() < known.expiresAtMs)) return known;
+    const identity = await this.verifyNow(token);
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, identity);
+    return identity;
+  }
+
+  private async verifyNow(token: string): Promise<Identity> {
     let payload: unknown;
     try {
       ({ payload } = await jwtVerify(token, this.key, {

@@ -81,8 +81,14 @@ export class WsClient implements HubClient {
   /** Queues a frame; past the limit (counting the socket's own buffer) the client is closed with 1013. */
   enqueue(frame: Frame): void {
     if (this.isClosing) return;
-    if (this.pendingBytes + frame.length > this.queueLimitBytes) {
+    const buffered = this.socket.bufferedAmount;
+    if (this.queuedBytes + buffered + frame.length > this.queueLimitBytes) {
       this.overflow('send queue overflow');
+      return;
+    }
+    // The common case in a fan-out: nothing waits and the socket has room, so skip the queue.
+    if (this.queue.length === 0 && !this.isWaitingForDrain && buffered + frame.length < SOCKET_HIGH_WATER_BYTES) {
+      this.socket.send(frame, TEXT_FRAME);
       return;
     }
     this.queue.push(frame);
