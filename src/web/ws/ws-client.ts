@@ -12,6 +12,14 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How a connection ended, for logs and metrics. */
 export type ClientEnd = 'closed' | 'overflow' | 'missed-pong';
 
+/** What the owner of a client hears. */
+export interface ClientEvents {
+  /** The connection is gone (reported once, whatever ended it). */
+  closed(client: WsClient, end: ClientEnd): void;
+  /** The client could not keep up and is being closed with 1013; `closed` follows once the socket is gone. */
+  overflowed(client: WsClient, pendingBytes: number): void;
+}
+
 /**
  * One WebSocket connection: its user, a bounded send queue drained by its own writer, and its
  * keepalive state. It reports its end once, through `onClosed`, driven by the socket's `close`.
@@ -36,7 +44,7 @@ export class WsClient implements HubClient {
     private readonly queueLimitBytes: number,
     /** When the token stops being valid (ms since the epoch); undefined: never. */
     private readonly expiresAtMs: number | undefined,
-    onClosed: (client: WsClient, end: ClientEnd) => void,
+    private readonly events: ClientEvents,
   ) {
     const untilExpiry = expiresAtMs === undefined ? undefined : expiresAtMs - Date.now();
     // setTimeout cannot wait longer than about 24.8 days; past that, the check on each op still applies.
@@ -55,7 +63,7 @@ export class WsClient implements HubClient {
       this.queue.length = 0;
       this.queuedBytes = 0;
       this.wakeDrainWaiters();
-      onClosed(this, this.endReason);
+      events.closed(this, this.endReason);
     });
   }
 
@@ -110,6 +118,7 @@ export class WsClient implements HubClient {
   overflow(reason: string): void {
     if (this.isClosing) return;
     this.endReason = 'overflow';
+    this.events.overflowed(this, this.pendingBytes);
     this.abort(CloseCode.TryAgainLater, reason);
   }
 

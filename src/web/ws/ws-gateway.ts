@@ -129,17 +129,16 @@ export class WsGateway {
       if (left === 0) this.connectionsByUser.delete(user.id);
       else this.connectionsByUser.set(user.id, left);
     });
-    const client = new WsClient(
-      ws,
-      user,
-      this.deps.sendQueueLimitBytes,
-      identity.expiresAtMs,
-      (ended: WsClient, end: ClientEnd) => {
+    const client = new WsClient(ws, user, this.deps.sendQueueLimitBytes, identity.expiresAtMs, {
+      closed: (ended: WsClient, end: ClientEnd) => {
         hub.unregister(ended);
         observer.connectionEnded(end);
         logger.info({ userId: user.id, end }, 'websocket closed');
       },
-    );
+      // The socket may take a while to close (its close frame waits behind what the peer has not read).
+      overflowed: (_client: WsClient, pendingBytes: number) =>
+        logger.warn({ userId: user.id, pendingBytes }, 'slow consumer: closing with 1013'),
+    });
     const session = new WsSession(client, { ...this.deps.session, hub, logger });
     hub.register(client);
     observer.connectionOpened();

@@ -4,6 +4,7 @@ import request from 'supertest';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChildServer, spawnServer } from '../../support/child-server.js';
+import { eventually } from '../../support/eventually.js';
 import { signToken } from '../../support/tokens.js';
 
 const EVENTS = 20_000;
@@ -114,6 +115,13 @@ describe('a slow consumer', () => {
 
     // Measure the stream alone: the embedded database's first start leaves a large resident heap.
     const baselineRss = await server.resetPeakRss();
+    // Once the server gives up on it, the stalled client reads again, so that the close frame
+    // reaches it before the server's close handshake times out (30 s) and cuts the socket (1006).
+    const resumedAfterOverflow = eventually(
+      () => server.logs.some((line) => line.msg === 'slow consumer: closing with 1013'),
+      120_000,
+      'the overflow',
+    ).then(() => stalled.tcp!.resume());
     const publishers = 4;
     await Promise.all(Array.from({ length: publishers }, () => publishMany(room, EVENTS / publishers)));
 
@@ -124,7 +132,7 @@ describe('a slow consumer', () => {
       expect(client.closeCode).toBeUndefined();
     }
 
-    stalled.tcp!.resume();
+    await resumedAfterOverflow;
     await waitUntil(() => stalled.closeCode !== undefined, 30_000);
     expect(stalled.closeCode).toBe(1013);
     expect(stalled.seqs.length).toBeLessThan(EVENTS);
