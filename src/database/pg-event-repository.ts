@@ -1,6 +1,8 @@
 import { RoomNotFound } from '../domain/errors.js';
 import type { EventRepository, EventWindow, RetentionPolicy } from '../domain/ports/repositories.js';
 import type { NewRoomEvent, RoomEvent } from '../domain/room-event.js';
+import type { BatchedEventAppender } from './batched-event-appender.js';
+import { insertEvent, serialiseEvent } from './event-insert-statements.js';
 import type { SqlExecutor } from './sql.js';
 
 interface EventRow {
@@ -14,23 +16,18 @@ interface EventRow {
 
 const COLUMNS = 'room_id, seq, type, data, sender, at';
 
-/** Room events in PostgreSQL (real or embedded). */
+/** Room events in PostgreSQL (real or embedded); appends go through `batcher` when one is given. */
 export class PgEventRepository implements EventRepository {
-  constructor(private readonly sql: SqlExecutor) {}
+  constructor(
+    private readonly sql: SqlExecutor,
+    private readonly batcher?: BatchedEventAppender,
+  ) {}
 
   async append(event: NewRoomEvent): Promise<RoomEvent> {
-    // One statement: the row lock taken by the UPDATE orders concurrent appends to a room, and the
-    // seq is only spent when the insert commits with it, so seqs have no holes and no duplicates.
-    const rows = await this.sql.query<{ seq: string | number; at: Date }>(
-      `WITH next AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq)
-       INSERT INTO events (room_id, seq, type, data, sender)
-       SELECT $1, last_seq, $2, $3::json, $4 FROM next
-       RETURNING seq, at`,
-      [event.room, event.type, JSON.stringify(event.data), event.sender],
-    );
-    const row = rows[0];
-    if (!row) throw new RoomNotFound(event.room);
-    return { ...event, seq: Number(row.seq), at: row.at };
+    if (this.batcher) return this.batcher.append(event);
+    const stored = await insertEvent(this.sql, serialiseEvent(event));
+    if (!stored) throw new RoomNotFound(event.room);
+    return stored;
   }
 
   async listAfter(roomId: string, afterSeq: number, limit: number): Promise<EventWindow> {

@@ -3,6 +3,7 @@ import type { SqlDatabase, SqlExecutor } from './sql.js';
 
 /** A real PostgreSQL server reached through a `pg` pool. */
 export class PgPoolDatabase implements SqlDatabase {
+  readonly isInProcess = false;
   private readonly pool: pg.Pool;
   private closed: Promise<void> | undefined;
 

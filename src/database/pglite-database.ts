@@ -7,6 +7,7 @@ const LOCK_STALE_MS = 5000;
 
 /** The embedded PostgreSQL (PGlite), kept in a directory that this process locks for itself. */
 export class PgliteDatabase implements SqlDatabase {
+  readonly isInProcess = true;
   private closed: Promise<void> | undefined;
 
   private constructor(

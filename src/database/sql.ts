@@ -6,6 +6,8 @@ export interface SqlExecutor {
 
 /** A database connection (pool or embedded) that can also run transactions. */
 export interface SqlDatabase extends SqlExecutor {
+  /** True when queries run on this thread (the embedded database): each one blocks the event loop while it runs. */
+  readonly isInProcess: boolean;
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -146,6 +146,35 @@ function repositoryContract(open: () => Promise<TestDatabase>): void {
     expect(stored.items.map((event) => event.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
   });
 
+  it('numbers many concurrent appends over several rooms 1..n per room, in call order', async () => {
+    const rooms = await Promise.all(Array.from({ length: 5 }, () => newRoom()));
+    // More appends than one batch holds, interleaved unevenly over the rooms, all called at once.
+    const pattern = [0, 0, 1, 2, 0, 3, 4, 4, 4, 1, 2];
+    const calls = Array.from({ length: 1200 }, (_, call) => rooms[pattern[call % pattern.length]!]!.id);
+    const events = await Promise.all(
+      calls.map((room, call) => uow.repos.events.append({ room, type: 'msg', data: { call }, sender: 'ann' })),
+    );
+    for (const room of rooms) {
+      const called = calls.flatMap((id, call) => (id === room.id ? [call] : []));
+      const seqs = called.map((call) => events[call]!.seq);
+      expect(seqs).toEqual(called.map((_, index) => index + 1));
+      const stored = await uow.repos.events.listAfter(room.id, 0, 2000);
+      expect(stored.items.map((event) => (event.data as { call: number }).call)).toEqual(called);
+      expect((await uow.repos.rooms.find(room.id))?.lastSeq).toBe(called.length);
+    }
+  });
+
+  it('refuses only the append to an unknown room among concurrent ones', async () => {
+    const room = await newRoom();
+    const append = (roomId: string) => uow.repos.events.append({ room: roomId, type: 'msg', data: 1, sender: 'ann' });
+    const [first, ghost, second] = await Promise.allSettled([append(room.id), append('ghost'), append(room.id)]);
+    expect(ghost).toMatchObject({ status: 'rejected', reason: expect.any(RoomNotFound) });
+    expect([first, second]).toMatchObject([
+      { status: 'fulfilled', value: { seq: 1 } },
+      { status: 'fulfilled', value: { seq: 2 } },
+    ]);
+  });
+
   it('rolls a unit of work back whole when it throws', async () => {
     const room = await newRoom();
     await expect(

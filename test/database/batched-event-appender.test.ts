@@ -1,0 +1,173 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BatchedEventAppender,
+  MAX_BATCH_DATA_CHARS,
+  MAX_BATCH_EVENTS,
+} from '../../src/database/batched-event-appender.js';
+import { PgUnitOfWork } from '../../src/database/pg-unit-of-work.js';
+import type { SqlExecutor } from '../../src/database/sql.js';
+import { RoomNotFound } from '../../src/domain/errors.js';
+import type { RoomEvent } from '../../src/domain/room-event.js';
+import { type TestDatabase, embeddedTestDatabase, postgresTestDatabase } from '../support/databases.js';
+import { serviceUrl, skipReason } from '../support/services.js';
+
+const postgresUrl = serviceUrl('DATABASE_URL');
+
+describe('batched appends on the embedded database', () => {
+  batchingContract(embeddedTestDatabase);
+});
+
+describe.skipIf(!postgresUrl)(`batched appends on PostgreSQL ${postgresUrl ? '' : skipReason('DATABASE_URL')}`, () => {
+  batchingContract(() => postgresTestDatabase(postgresUrl!));
+});
+
+/** The real database, with the statements sent through it counted. */
+function counting(sql: SqlExecutor): SqlExecutor & { statements: number } {
+  const counted = {
+    statements: 0,
+    query: <Row>(text: string, params?: readonly unknown[]) => {
+      counted.statements += 1;
+      return sql.query<Row>(text, params);
+    },
+    exec: (script: string) => sql.exec(script),
+  };
+  return counted;
+}
+
+function batchingContract(open: () => Promise<TestDatabase>): void {
+  let database: TestDatabase;
+  let roomCounter = 0;
+
+  beforeAll(async () => {
+    database = await open();
+  });
+  afterAll(() => database?.dispose());
+
+  async function newRooms(count: number): Promise<string[]> {
+    const uow = new PgUnitOfWork(database.db);
+    const ids = Array.from({ length: count }, () => `batch-room-${(roomCounter += 1)}`);
+    for (const id of ids) await uow.repos.rooms.create({ id, name: id, capacity: 10, epoch: 'e' });
+    return ids;
+  }
+
+  const event = (room: string, data: unknown = null, sender = 'ann') => ({ room, type: 'msg', data, sender });
+
+  it('sends the first append at once and the ones made meanwhile together, in batches of bounded size', async () => {
+    const [room] = await newRooms(1);
+    const sql = counting(database.db);
+    const appender = new BatchedEventAppender(sql);
+    const first = appender.append(event(room!));
+    expect(sql.statements).toBe(1);
+    const waiting = Array.from({ length: MAX_BATCH_EVENTS + 1 }, () => appender.append(event(room!)));
+    const seqs = (await Promise.all([first, ...waiting])).map((stored) => stored.seq);
+    expect(seqs).toEqual(Array.from({ length: MAX_BATCH_EVENTS + 2 }, (_, index) => index + 1));
+    expect(sql.statements).toBe(3);
+  });
+
+  it('ends a batch before its data outgrows the bound', async () => {
+    const [room] = await newRooms(1);
+    const sql = counting(database.db);
+    const appender = new BatchedEventAppender(sql);
+    const big = 'x'.repeat(Math.ceil(MAX_BATCH_DATA_CHARS * 0.4));
+    const appends = Array.from({ length: 4 }, () => appender.append(event(room!, big)));
+    // The first goes alone; the next two fit under the bound together; the last one does not.
+    expect((await Promise.all(appends)).map((stored) => stored.seq)).toEqual([1, 2, 3, 4]);
+    expect(sql.statements).toBe(3);
+  });
+
+  it('on a database that blocks the event loop, lets the appends of the same turn go together', async () => {
+    const [room] = await newRooms(1);
+    const sql = counting(database.db);
+    const appender = new BatchedEventAppender(sql, { waitsForIoFirst: true });
+    const appends = [appender.append(event(room!)), appender.append(event(room!))];
+    expect(sql.statements).toBe(0);
+    expect((await Promise.all(appends)).map((stored) => stored.seq)).toEqual([1, 2]);
+    expect(sql.statements).toBe(1);
+  });
+
+  it('rejects every append of a failing statement, and the next batch still runs', async () => {
+    const [room] = await newRooms(1);
+    const appender = new BatchedEventAppender(database.db);
+    const first = appender.append(event(room!));
+    // PostgreSQL text cannot hold NUL: the statement carrying this sender fails as a whole.
+    const failing = [
+      appender.append(event(room!)),
+      appender.append(event(room!, 1, 'nul\u0000')),
+      appender.append(event(room!)),
+    ];
+    await expect(first).resolves.toMatchObject({ seq: 1 });
+    for (const append of failing) await expect(append).rejects.toThrow();
+    await expect(appender.append(event(room!))).resolves.toMatchObject({ seq: 2 });
+  });
+
+  it('refuses data that is not JSON to its caller alone', async () => {
+    const [room] = await newRooms(1);
+    const appender = new BatchedEventAppender(database.db);
+    const results = await Promise.allSettled([
+      appender.append(event(room!, 'a')),
+      appender.append(event(room!, 10n)),
+      appender.append({ ...event(room!), data: undefined }),
+      appender.append(event(room!, 'b')),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect((results[3] as PromiseFulfilledResult<RoomEvent>).value.seq).toBe(2);
+  });
+
+  it('lets two nodes batch over the same rooms at once without deadlock, gaps or duplicates', async () => {
+    const rooms = await newRooms(6);
+    const waves = 20;
+    // Two appenders stand for two nodes; they list the rooms in opposite orders.
+    const nodes = [rooms, [...rooms].reverse()].map(async (order) => {
+      const appender = new BatchedEventAppender(database.db);
+      const stored: RoomEvent[] = [];
+      for (let wave = 0; wave < waves; wave += 1) {
+        const appends = order.flatMap((room) => [appender.append(event(room)), appender.append(event(room))]);
+        stored.push(...(await Promise.all(appends)));
+      }
+      return stored;
+    });
+    const byNode = await Promise.all(nodes);
+    for (const room of rooms) {
+      const seqsByNode = byNode.map((stored) => stored.filter((e) => e.room === room).map((e) => e.seq));
+      for (const seqs of seqsByNode) expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      const all = seqsByNode.flat().sort((a, b) => a - b);
+      expect(all).toEqual(Array.from({ length: 2 * 2 * waves }, (_, index) => index + 1));
+    }
+  });
+
+  it('numbers any schedule of concurrent appends per room in call order; unknown rooms are refused alone', async () => {
+    const uow = new PgUnitOfWork(database.db);
+    // Each wave's appends are called together; waves follow each other. Room 3 does not exist.
+    const wavesArb = fc.array(fc.array(fc.nat(3), { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 6 });
+    await fc.assert(
+      fc.asyncProperty(wavesArb, async (waves) => {
+        const rooms = [...(await newRooms(3)), `ghost-${roomCounter}`];
+        const calls: number[] = [];
+        const outcomes: PromiseSettledResult<RoomEvent>[] = [];
+        for (const wave of waves) {
+          const appends = wave.map((room) => {
+            calls.push(room);
+            return uow.repos.events.append(event(rooms[room]!, calls.length - 1));
+          });
+          outcomes.push(...(await Promise.allSettled(appends)));
+        }
+        for (const [room, id] of rooms.entries()) {
+          const called = calls.flatMap((calledRoom, call) => (calledRoom === room ? [call] : []));
+          const mine = called.map((call) => outcomes[call]!);
+          if (room === 3) {
+            expect(
+              mine.every((outcome) => outcome.status === 'rejected' && outcome.reason instanceof RoomNotFound),
+            ).toBe(true);
+            continue;
+          }
+          const seqs = mine.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.seq : NaN));
+          expect(seqs).toEqual(mine.map((_, index) => index + 1));
+          const stored = (await uow.repos.events.listAfter(id, 0, 1000)).items;
+          expect(stored.map((storedEvent) => storedEvent.data)).toEqual(called);
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+}
