@@ -15,7 +15,7 @@ export class PublishEvent {
     assertPublishable(type, data);
     // A service needs no membership, and the append itself refuses an unknown room: one round trip.
     if (!user.isService) await requireMemberAccess(this.uow.repos, roomId, user);
-    return this.publisher.storeAndPush(roomId, () =>
+    return this.publisher.appendAndPush(roomId, () =>
       this.uow.repos.events.append({ room: roomId, type, data, sender: user.id }),
     );
   }

@@ -94,4 +94,72 @@ describe('OrderedPublisher', () => {
     await nextTurn();
     expect(publisher.busyRooms).toBe(0);
   });
+
+  it("starts a room's appends back to back, and pushes them in call order whichever is stored first", async () => {
+    const pusher = new RecordingPusher();
+    const publisher = new OrderedPublisher(pusher);
+    const first = gate<RoomEvent>();
+    const second = gate<RoomEvent>();
+    const firstResult = publisher.appendAndPush('r', first.store);
+    const secondResult = publisher.appendAndPush('r', second.store);
+    await Promise.all([first.started, second.started]);
+
+    second.resolve(roomEvent('r', 2));
+    await nextTurn();
+    expect(pusher.pushed).toEqual([]);
+    first.resolve(roomEvent('r', 1));
+    expect(await firstResult).toMatchObject({ seq: 1 });
+    expect(await secondResult).toMatchObject({ seq: 2 });
+    expect(pusher.pushed.map((event) => event.seq)).toEqual([1, 2]);
+  });
+
+  it('keeps appends and units of work apart: neither starts while the other kind runs before it', async () => {
+    const pusher = new RecordingPusher();
+    const publisher = new OrderedPublisher(pusher);
+    const append = gate<RoomEvent>();
+    const unit = gate<RoomEvent>();
+    const later = gate<RoomEvent>();
+    const appended = publisher.appendAndPush('r', append.store);
+    const stored = publisher.storeAndPush('r', unit.store);
+    const laterAppended = publisher.appendAndPush('r', later.store);
+    await append.started;
+    await nextTurn();
+    expect(unit.state.hasStarted).toBe(false);
+
+    append.resolve(roomEvent('r', 1));
+    await unit.started;
+    await nextTurn();
+    expect(later.state.hasStarted).toBe(false);
+    unit.resolve(roomEvent('r', 2));
+    await later.started;
+    later.resolve(roomEvent('r', 3));
+    await Promise.all([appended, stored, laterAppended]);
+    expect(pusher.pushed.map((event) => event.seq)).toEqual([1, 2, 3]);
+    await nextTurn();
+    expect(publisher.busyRooms).toBe(0);
+  });
+
+  it("hands a failed append's error to its caller only after the earlier pushes, and pushes the rest in order", async () => {
+    const pusher = new RecordingPusher();
+    const publisher = new OrderedPublisher(pusher);
+    const first = gate<RoomEvent>();
+    const firstResult = publisher.appendAndPush('r', first.store);
+    let failed = false;
+    const failing = publisher
+      .appendAndPush('r', async () => {
+        throw new Error('append failed');
+      })
+      .catch((error: Error) => {
+        failed = true;
+        expect(pusher.pushed.map((event) => event.seq)).toEqual([1]);
+        return error.message;
+      });
+    const third = publisher.appendAndPush('r', async () => roomEvent('r', 2));
+    await nextTurn();
+    expect(failed).toBe(false);
+    first.resolve(roomEvent('r', 1));
+    expect(await failing).toBe('append failed');
+    await Promise.all([firstResult, third]);
+    expect(pusher.pushed.map((event) => event.seq)).toEqual([1, 2]);
+  });
 });

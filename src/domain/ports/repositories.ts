@@ -46,7 +46,10 @@ export interface RetentionPolicy {
 
 /** A room's event stream, as stored. */
 export interface EventRepository {
-  /** Stores the event with the room's next seq, atomically; throws `RoomNotFound` for an unknown room. */
+  /**
+   * Stores the event with the room's next seq, atomically; throws `RoomNotFound` for an unknown
+   * room. Outside a unit of work, a room's appends take their seqs in the order they were called.
+   */
   append(event: NewRoomEvent): Promise<RoomEvent>;
   /** Events with seq > afterSeq, ascending, at most `limit`. */
   listAfter(roomId: string, afterSeq: number, limit: number): Promise<EventWindow>;
