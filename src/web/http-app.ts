@@ -57,6 +57,10 @@ export function createHttpApp(deps: HttpAppDeps): Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
+      // A line per successful request would be most of the log of a busy server (and a write per
+      // publish); they are there at debug. Refusals are info; failures are logged by the error handler.
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
