@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
+import { requestIdOf } from './request-log.js';
 
 /** An error of the web edge itself (auth, validation, routing), with its protocol code. */
 export class ApiError extends Error {
@@ -38,10 +39,10 @@ export const notFound: RequestHandler = (req) => {
 
 /** Maps every error to the JSON error body; only 500s are logged in full, and never sent. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, req, res, _next) => {
+  return (error: unknown, _req, res, _next) => {
     const { code, message } = describe(error);
     const status = STATUS_BY_CODE[code] ?? 500;
-    if (status === 500) logger.error({ err: error, reqId: req.id }, 'request failed');
+    if (status === 500) logger.error({ err: error, reqId: requestIdOf(res) }, 'request failed');
     res.status(status).json(errorBody(code, message));
   };
 }

@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { HealthCheck } from '../domain/ports/health.js';
 import { authenticate } from './auth/bearer.js';
 import type { TokenService } from './auth/token-service.js';
@@ -12,6 +10,7 @@ import { demoRoutes } from './routes/demo-routes.js';
 import { devTokenRoutes } from './routes/dev-token-routes.js';
 import type { ServerMetrics } from './metrics/server-metrics.js';
 import { limitCalls } from './rate-limit-middleware.js';
+import { requestLog } from './request-log.js';
 import type { KeyedRateLimiter } from './rate-limiter.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
@@ -49,24 +48,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use(helmet());
   app.set('query parser', 'simple');
   app.use(deps.metrics.timeRequests());
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (_req, res) => {
-        const id = randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // A line per successful request would be most of the log of a busy server (and a write per
-      // publish); they are there at debug. Refusals are info; failures are logged by the error handler.
-      customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  app.use(requestLog(deps.logger));
   if (deps.allowedOrigins) {
     const origins = deps.allowedOrigins;
     app.use(

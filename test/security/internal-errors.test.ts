@@ -45,3 +45,28 @@ describe('an internal error', () => {
     }
   });
 });
+
+describe('the request log', () => {
+  it('has a line for each refused request, with the id the response carries, and none at info for successes', async () => {
+    const database = await embeddedTestDatabase();
+    const { logger, lines } = capturingLogger();
+    const app = await buildApp(testConfig(), { logger, database: database.db });
+    try {
+      const api = request(`http://127.0.0.1:${app.port}`);
+      const token = await signToken('ann');
+      await api.get('/v1/rooms').set('Authorization', `Bearer ${token}`).expect(200);
+      const refused = await api.get('/v1/rooms').expect(401);
+      const logged = lines.filter((line) => line.msg === 'request completed');
+      expect(logged).toEqual([
+        expect.objectContaining({
+          level: 30,
+          req: { id: refused.headers['x-request-id'], method: 'GET', url: '/v1/rooms' },
+          res: { statusCode: 401 },
+        }),
+      ]);
+    } finally {
+      await app.shutdown();
+      await database.dispose();
+    }
+  });
+});

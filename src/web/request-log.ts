@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Level, Logger } from 'pino';
+
+/** The id given to a request: sent back in `X-Request-Id` and carried by its log lines. */
+export function requestIdOf(res: Response): string | undefined {
+  return res.locals.requestId as string | undefined;
+}
+
+/**
+ * Gives each request an id (`X-Request-Id`) and logs one line when it ends: successful ones at
+ * debug (at info they would be most of a busy server's log), refusals at info, failures at error.
+ * Nothing is built for a line whose level is off, so the common case costs an id and a listener.
+ */
+export function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const id = randomUUID();
+    res.locals.requestId = id;
+    res.setHeader('X-Request-Id', id);
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const level = levelOf(res.statusCode);
+      if (!logger.isLevelEnabled(level)) return;
+      const responseTime = Number(process.hrtime.bigint() - started) / 1e6;
+      logger[level]({ req: describe(req, id), res: { statusCode: res.statusCode }, responseTime }, 'request completed');
+    });
+    next();
+  };
+}
+
+function levelOf(status: number): Level {
+  if (status >= 500) return 'error';
+  return status >= 400 ? 'info' : 'debug';
+}
+
+function describe(req: Request, id: string): { id: string; method: string; url: string } {
+  return { id, method: req.method, url: req.originalUrl };
+}
