@@ -78,6 +78,9 @@ export interface BuildOptions {
   readonly database?: SqlDatabase;
 }
 
+/** This node's presence: counted here alone, or shared through Redis. */
+type NodePresence = LocalPresence | RedisPresence;
+
 /** The two connections of a node in a cluster: one for commands and publishing, one that listens. */
 export interface RedisConnections {
   readonly commands: Redis;
@@ -116,7 +119,7 @@ export function registerAll(
         new WsHub(
           (error) => logger.error({ err: error }, 'hub command failed'),
           config.sendQueueLimitBytes,
-          c.resolve<LocalPresence | RedisPresence>(TOKENS.Presence),
+          c.resolve<NodePresence>(TOKENS.Presence),
         ),
     ),
   );
@@ -333,7 +336,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
       server.closeIdleConnections();
       await gateway.close(CloseCode.GoingAway, 'server shutting down', config.shutdownTimeoutMs);
       // The closed connections left their rooms: tell the rooms before the database closes.
-      await container.resolve<LocalPresence | RedisPresence>(TOKENS.Presence).stop();
+      await container.resolve<NodePresence>(TOKENS.Presence).stop();
       await container.resolve(AnnouncePresence).settled();
       // Requests still running at the deadline are cut off.
       const cutOff = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now()));

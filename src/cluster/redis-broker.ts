@@ -66,11 +66,6 @@ export class RedisBroker implements HealthCheck {
     return this.isSubscribed && this.publisher.status === 'ready';
   }
 
-  /** Messages waiting for the connection to come back. */
-  get unsentCount(): number {
-    return this.unsent.size;
-  }
-
   close(): void {
     this.subscriber.disconnect();
     this.publisher.disconnect();

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Presence, PresenceAnnouncer, PresentUser } from '../domain/ports/presence.js';
+import { PresenceCounts } from '../domain/presence-counts.js';
 import type { User } from '../domain/user.js';
 import { ADJUST_PRESENCE, WITHDRAW_NODE } from './presence-scripts.js';
 
@@ -11,8 +12,6 @@ export interface RedisPresenceOptions {
   readonly ttlMs: number;
 }
 
-type Key = string;
-
 /**
  * Presence across nodes, in Redis: each node adds and removes its users' connections, and keeps
  * a heartbeat; any node takes a dead node's connections out (announcing who left) once its
@@ -21,7 +20,7 @@ type Key = string;
  * its own counts at the next heartbeat, so presence heals after an outage.
  */
 export class RedisPresence implements Presence {
-  private readonly local = new Map<Key, { roomId: string; user: Pick<User, 'id' | 'name'>; connections: number }>();
+  private readonly local = new PresenceCounts();
   private chain: Promise<void> = Promise.resolve();
   private needsResync = true;
   /** Counts every local change; a resync covers the changes up to `syncedThrough`. */
@@ -42,20 +41,13 @@ export class RedisPresence implements Presence {
 
   connected(roomId: string, user: User): void {
     if (user.isService) return;
-    const key = field(roomId, user.id);
-    const entry = this.local.get(key);
-    this.local.set(key, { roomId, user, connections: (entry?.connections ?? 0) + 1 });
+    this.local.add(roomId, user);
     const version = ++this.version;
     this.enqueue(() => this.adjust(roomId, user, +1, version));
   }
 
   disconnected(roomId: string, user: User): void {
-    if (user.isService) return;
-    const key = field(roomId, user.id);
-    const entry = this.local.get(key);
-    if (!entry) return;
-    if (entry.connections > 1) this.local.set(key, { ...entry, connections: entry.connections - 1 });
-    else this.local.delete(key);
+    if (user.isService || this.local.remove(roomId, user.id) === undefined) return;
     const version = ++this.version;
     this.enqueue(() => this.adjust(roomId, user, -1, version));
   }
@@ -92,7 +84,7 @@ export class RedisPresence implements Presence {
   private async adjust(roomId: string, user: Pick<User, 'id' | 'name'>, delta: number, version: number): Promise<void> {
     // A resync has added this change already, or the next one will.
     if (this.needsResync || version <= this.syncedThrough) return;
-    const total = await this.run(ADJUST_PRESENCE, roomId, user, delta);
+    const total = await this.adjustShare(roomId, user, delta);
     if (delta > 0 && total === delta) this.announce(roomId, user, 'joined');
     if (delta < 0 && total === 0) this.announce(roomId, user, 'left');
   }
@@ -109,15 +101,16 @@ export class RedisPresence implements Presence {
 
   /** Withdraws this node's share and adds its current counts again, announcing only real changes. */
   private async resync(): Promise<void> {
-    const counts = [...this.local];
+    const counts = this.local.all();
     this.syncedThrough = this.version;
     const gone = new Map(
       (await this.withdraw(this.options.nodeId)).map((entry) => [field(entry.roomId, entry.user.id), entry]),
     );
-    for (const [key, { roomId, user, connections }] of counts) {
-      const total = await this.run(ADJUST_PRESENCE, roomId, user, connections);
-      if (gone.delete(key)) continue;
-      if (total === connections) this.announce(roomId, user, 'joined');
+    for (const { roomId, present } of counts) {
+      const user = { id: present.userId, name: present.name };
+      const total = await this.adjustShare(roomId, user, present.connections);
+      if (gone.delete(field(roomId, user.id))) continue;
+      if (total === present.connections) this.announce(roomId, user, 'joined');
     }
     for (const { roomId, user } of gone.values()) this.announce(roomId, user, 'left');
     this.needsResync = false;
@@ -131,9 +124,11 @@ export class RedisPresence implements Presence {
     return gone;
   }
 
-  private async run(script: string, roomId: string, user: Pick<User, 'id' | 'name'>, delta: number): Promise<number> {
+  /** Adds `delta` to this node's share of the user's connections; resolves to their connections on all nodes. */
+  private async adjustShare(roomId: string, user: Pick<User, 'id' | 'name'>, delta: number): Promise<number> {
     const keys = [this.key(`node:${this.options.nodeId}`), this.key(`count:${roomId}`), this.key(`name:${roomId}`)];
-    return (await this.redis.eval(script, 3, ...keys, field(roomId, user.id), user.id, user.name, delta)) as number;
+    const args = [field(roomId, user.id), user.id, user.name, delta];
+    return (await this.redis.eval(ADJUST_PRESENCE, 3, ...keys, ...args)) as number;
   }
 
   private key(name: string): string {
@@ -141,6 +136,7 @@ export class RedisPresence implements Presence {
   }
 }
 
-function field(roomId: string, userId: string): Key {
+/** This node's hash field for a user in a room (room ids hold no newline). */
+function field(roomId: string, userId: string): string {
   return `${roomId}\n${userId}`;
 }

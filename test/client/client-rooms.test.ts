@@ -48,6 +48,21 @@ async function newRoom(): Promise<string> {
   return id;
 }
 
+/** Bob in a room of Ann's, joined through the client; `delivered` is how many events arrived by then. */
+async function bobInNewRoom() {
+  const roomId = await newRoom();
+  const { client } = clientOf(bob);
+  const room = client.join(roomId);
+  const events = recordEvents(room);
+  await room.ready;
+  return { roomId, room, events, delivered: events.length };
+}
+
+async function memberIds(roomId: string): Promise<string[]> {
+  const members = await rest(server.baseUrl, ann, 'GET', `/v1/rooms/${roomId}/members`);
+  return (members.body.items as { userId: string }[]).map((member) => member.userId);
+}
+
 describe('joining and receiving', () => {
   it('joins, then delivers the events published over REST in order, typed by event type', async () => {
     const roomId = await newRoom();
@@ -165,31 +180,19 @@ describe('filter, unsubscribe, leave', () => {
   });
 
   it('unsubscribe stops the events but keeps the membership', async () => {
-    const roomId = await newRoom();
-    const { client } = clientOf(bob);
-    const room = client.join(roomId);
-    const events = recordEvents(room);
-    await room.ready;
-    const delivered = events.length;
+    const { roomId, room, events, delivered } = await bobInNewRoom();
     await room.unsubscribe();
     // The publish's ok comes after any push to this connection, so nothing can still be on its way.
     expect(await room.publish('chat.message', 'still a member')).toBeGreaterThan(0);
     expect(events).toHaveLength(delivered);
-    const members = await rest(server.baseUrl, ann, 'GET', `/v1/rooms/${roomId}/members`);
-    expect((members.body.items as { userId: string }[]).map((member) => member.userId)).toContain('bob');
+    expect(await memberIds(roomId)).toContain('bob');
   });
 
   it('leave ends the membership and the events', async () => {
-    const roomId = await newRoom();
-    const { client } = clientOf(bob);
-    const room = client.join(roomId);
-    const events = recordEvents(room);
-    await room.ready;
-    const delivered = events.length;
+    const { roomId, room, events, delivered } = await bobInNewRoom();
     await room.leave();
     await publishOverRest(server.baseUrl, ann, roomId, 2);
-    const members = await rest(server.baseUrl, ann, 'GET', `/v1/rooms/${roomId}/members`);
-    expect((members.body.items as { userId: string }[]).map((member) => member.userId)).toEqual(['ann']);
+    expect(await memberIds(roomId)).toEqual(['ann']);
     expect(events).toHaveLength(delivered);
   });
 });

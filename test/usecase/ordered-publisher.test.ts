@@ -23,6 +23,12 @@ function gate<T>() {
   return { store, started, state, resolve };
 }
 
+/** A publisher whose pushes are recorded. */
+function recordingPublisher(): { pusher: RecordingPusher; publisher: OrderedPublisher } {
+  const pusher = new RecordingPusher();
+  return { pusher, publisher: new OrderedPublisher(pusher) };
+}
+
 /** Lets every pending promise callback run (the publisher forgets an idle room one turn after its last store). */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -30,8 +36,7 @@ function nextTurn(): Promise<void> {
 
 describe('OrderedPublisher', () => {
   it("starts a room's next store only after the previous one was pushed, so pushes follow seq order", async () => {
-    const pusher = new RecordingPusher();
-    const publisher = new OrderedPublisher(pusher);
+    const { pusher, publisher } = recordingPublisher();
     const first = gate<RoomEvent>();
     const second = gate<RoomEvent>();
 
@@ -55,8 +60,7 @@ describe('OrderedPublisher', () => {
   });
 
   it("hands a failed store's error to its caller and goes on with the room's next store", async () => {
-    const pusher = new RecordingPusher();
-    const publisher = new OrderedPublisher(pusher);
+    const { pusher, publisher } = recordingPublisher();
     const failing = publisher.storeAndPush('r', async () => {
       throw new Error('store failed');
     });
@@ -67,8 +71,7 @@ describe('OrderedPublisher', () => {
   });
 
   it('does not make one room wait for another', async () => {
-    const pusher = new RecordingPusher();
-    const publisher = new OrderedPublisher(pusher);
+    const { pusher, publisher } = recordingPublisher();
     const slow = gate<RoomEvent>();
     const slowResult = publisher.storeAndPush('a', slow.store);
 
@@ -96,8 +99,7 @@ describe('OrderedPublisher', () => {
   });
 
   it("starts a room's appends back to back, and pushes them in call order whichever is stored first", async () => {
-    const pusher = new RecordingPusher();
-    const publisher = new OrderedPublisher(pusher);
+    const { pusher, publisher } = recordingPublisher();
     const first = gate<RoomEvent>();
     const second = gate<RoomEvent>();
     const firstResult = publisher.appendAndPush('r', first.store);
@@ -114,8 +116,7 @@ describe('OrderedPublisher', () => {
   });
 
   it('keeps appends and units of work apart: neither starts while the other kind runs before it', async () => {
-    const pusher = new RecordingPusher();
-    const publisher = new OrderedPublisher(pusher);
+    const { pusher, publisher } = recordingPublisher();
     const append = gate<RoomEvent>();
     const unit = gate<RoomEvent>();
     const later = gate<RoomEvent>();
@@ -140,8 +141,7 @@ describe('OrderedPublisher', () => {
   });
 
   it("hands a failed append's error to its caller only after the earlier pushes, and pushes the rest in order", async () => {
-    const pusher = new RecordingPusher();
-    const publisher = new OrderedPublisher(pusher);
+    const { pusher, publisher } = recordingPublisher();
     const first = gate<RoomEvent>();
     const firstResult = publisher.appendAndPush('r', first.store);
     let failed = false;
