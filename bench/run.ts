@@ -45,6 +45,7 @@ async function main(): Promise<void> {
 
   const startedAt = Date.now();
   const kinds = selectedKinds(args);
+  const scenarios = selectedScenarios(args);
   const launchers = await Promise.all(
     kinds.map((kind) =>
       kind === 'roomcast' ? roomcastLauncher(postgresUrl, storage) : Promise.resolve(peerLauncher(kind)),
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
     targets: Object.fromEntries(kinds.map((kind) => [kind, { errors: {} }])),
   };
   try {
-    for (const scenario of SCENARIOS) {
+    for (const scenario of SCENARIOS.filter((candidate) => scenarios.has(candidate.name))) {
       for (const launcher of launchers) {
         const target = results.targets[launcher.kind]!;
         progress(launcher.kind, `${scenario.name}: starting`);
@@ -71,14 +72,14 @@ async function main(): Promise<void> {
         }
       }
     }
-    await runRoomcastOnly(results, launchers, settings, postgresUrl, storage);
+    await runRoomcastOnly(results, launchers, settings, postgresUrl, storage, scenarios);
   } finally {
     await Promise.all(launchers.map((launcher) => launcher.dispose()));
   }
   results.durationMs = Date.now() - startedAt;
   const markdown = renderMarkdown(results);
   process.stdout.write(`${markdown}\n`);
-  if (isQuick || kinds.length < 3) return progress('bench', 'quick or partial run: nothing written');
+  if (isQuick || kinds.length < 3 || scenarios.size < ALL_SCENARIOS.length) return progress('bench', 'quick or partial run: nothing written');
   const path = await writeResults(results, markdown);
   await updateReadme(markdown);
   progress('bench', `written to ${path} and bench/README.md`);
@@ -91,15 +92,21 @@ async function runRoomcastOnly(
   settings: BenchSettings,
   postgresUrl: string | undefined,
   storage: string,
+  scenarios: ReadonlySet<ScenarioName>,
 ): Promise<void> {
   const roomcast = launchers.find((launcher) => launcher.kind === 'roomcast');
   if (!roomcast) return;
-  progress('roomcast', 'publish throughput: starting');
-  try {
-    results.publish = await withSession(roomcast, (s) => runPublishThroughput(s, settings.publish, settings.warmUpMs));
-  } catch (error) {
-    results.publish = { error: error instanceof Error ? error.message : String(error) };
+  if (scenarios.has('publish')) {
+    progress('roomcast', 'publish throughput: starting');
+    try {
+      results.publish = await withSession(roomcast, (s) =>
+        runPublishThroughput(s, settings.publish, settings.warmUpMs),
+      );
+    } catch (error) {
+      results.publish = { error: error instanceof Error ? error.message : String(error) };
+    }
   }
+  if (!scenarios.has('scaleOut')) return;
   const skipped = scaleOutSkipReason();
   if (skipped !== undefined) {
     results.scaleOut = { skipped };
@@ -121,6 +128,19 @@ async function runRoomcastOnly(
   } finally {
     await withRedis.dispose();
   }
+}
+
+const ALL_SCENARIOS = ['fanOut', 'manyRooms', 'idle', 'publish', 'scaleOut'] as const;
+type ScenarioName = (typeof ALL_SCENARIOS)[number];
+
+function selectedScenarios(args: readonly string[]): Set<ScenarioName> {
+  const chosen = args.find((arg) => arg.startsWith('--scenarios='))?.slice('--scenarios='.length);
+  if (!chosen) return new Set(ALL_SCENARIOS);
+  const names = chosen.split(',') as ScenarioName[];
+  const unknown = names.filter((name) => !ALL_SCENARIOS.includes(name));
+  if (unknown.length > 0)
+    throw new Error(`unknown scenarios: ${unknown.join(', ')} (known: ${ALL_SCENARIOS.join(', ')})`);
+  return new Set(names);
 }
 
 function selectedKinds(args: readonly string[]): TargetKind[] {

@@ -9,6 +9,7 @@ import { ApiError, errorHandler, notFound } from './errors.js';
 import { demoRoutes } from './routes/demo-routes.js';
 import { devTokenRoutes } from './routes/dev-token-routes.js';
 import type { ServerMetrics } from './metrics/server-metrics.js';
+import { jsonBody } from './json-body.js';
 import { limitCalls } from './rate-limit-middleware.js';
 import { requestLog } from './request-log.js';
 import type { KeyedRateLimiter } from './rate-limiter.js';
@@ -17,7 +18,7 @@ import { metricsRoutes } from './routes/metrics-routes.js';
 import { type RoomUseCases, roomRoutes } from './routes/room-routes.js';
 
 /** Room event data may be 64 KiB; the rest of a body needs far less than this margin. */
-const BODY_LIMIT = '80kb';
+const BODY_LIMIT_BYTES = 80 * 1024;
 
 /** Everything the HTTP side needs, handed in by the composition root. */
 export interface HttpAppDeps {
@@ -44,6 +45,8 @@ export interface HttpAppDeps {
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Answers are small JSON documents made for one request: hashing each for an ETag costs more than it saves.
+  app.set('etag', false);
   if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   app.use(helmet());
   app.set('query parser', 'simple');
@@ -61,7 +64,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     if (deps.isStopping()) throw new ApiError('unavailable', 'server is shutting down');
     next();
   });
-  app.use(express.json({ limit: BODY_LIMIT }));
+  app.use(jsonBody(() => BODY_LIMIT_BYTES));
   if (deps.isDevMode) {
     app.use(
       '/v1',

@@ -1,0 +1,95 @@
+import { parse as parseContentType } from 'content-type';
+import type { Request, RequestHandler } from 'express';
+import { ApiError } from './errors.js';
+
+const tooLarge = () => new ApiError('payload_too_large', 'request body is too large');
+const notJson = () => new ApiError('invalid_request', 'body: not valid JSON');
+
+/**
+ * Reads a JSON request body into `req.body`, in place of express.json: body-parser's stream
+ * decoding cost about 85 µs of CPU per request here, a third of a whole publish (issue 8).
+ * Takes UTF-8 JSON objects and arrays without a Content-Encoding; a request that is not JSON
+ * (by its Content-Type) is left alone, with `req.body` undefined, for the route's validation.
+ */
+export function jsonBody(limitBytesFor: (req: Request) => number): RequestHandler {
+  return (req, _res, next) => {
+    const contentType = req.headers['content-type'];
+    if (contentType === undefined || !hasBody(req) || !isJsonMediaType(contentType)) return next();
+    const limitBytes = limitBytesFor(req);
+    const refusal = refusalOf(req, contentType, limitBytes);
+    if (refusal) return next(refusal);
+    readJson(req, limitBytes, next);
+  };
+}
+
+function readJson(req: Request, limitBytes: number, next: (error?: unknown) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let isSettled = false;
+  const settle = (error?: ApiError) => {
+    if (isSettled) return;
+    isSettled = true;
+    // What is left of a refused body is discarded by node once the response is sent.
+    req.removeListener('data', onData);
+    next(error);
+  };
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limitBytes) return settle(tooLarge());
+    chunks.push(chunk);
+  };
+  req.on('data', onData);
+  req.once('error', () => settle(new ApiError('invalid_request', 'request: body not received')));
+  req.once('end', () => {
+    if (isSettled) return;
+    const text = Buffer.concat(chunks, size).toString('utf8');
+    if (text.trim() === '') {
+      req.body = {};
+      return settle();
+    }
+    try {
+      const body: unknown = JSON.parse(text);
+      if (typeof body !== 'object' || body === null) return settle(notJson());
+      req.body = body;
+    } catch {
+      return settle(notJson());
+    }
+    settle();
+  });
+}
+
+/** Why the body cannot be read at all, before a byte of it is: its size, encoding or charset. */
+function refusalOf(req: Request, contentType: string, limitBytes: number): ApiError | undefined {
+  if (Number(req.headers['content-length']) > limitBytes) return tooLarge();
+  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+    return new ApiError(
+      'invalid_request',
+      `body: Content-Encoding '${encoding}' is not supported; send it uncompressed`,
+    );
+  }
+  const charset = charsetOf(contentType);
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    return new ApiError('invalid_request', 'body: unsupported charset; send UTF-8');
+  }
+  return undefined;
+}
+
+/** As type-is judges it: a chunked body, or any Content-Length (an empty JSON body reads as `{}`). */
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && !Number.isNaN(Number(length)));
+}
+
+function isJsonMediaType(contentType: string): boolean {
+  try {
+    const { type } = parseContentType(contentType);
+    return type === 'application/json' || type.endsWith('+json');
+  } catch {
+    return false;
+  }
+}
+
+function charsetOf(contentType: string): string | undefined {
+  return parseContentType(contentType).parameters.charset?.toLowerCase();
+}
