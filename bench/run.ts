@@ -79,7 +79,8 @@ async function main(): Promise<void> {
   results.durationMs = Date.now() - startedAt;
   const markdown = renderMarkdown(results);
   process.stdout.write(`${markdown}\n`);
-  if (isQuick || kinds.length < 3 || scenarios.size < ALL_SCENARIOS.length) return progress('bench', 'quick or partial run: nothing written');
+  if (isQuick || kinds.length < 3 || scenarios.size < ALL_SCENARIOS.length)
+    return progress('bench', 'quick or partial run: nothing written');
   const path = await writeResults(results, markdown);
   await updateReadme(markdown);
   progress('bench', `written to ${path} and bench/README.md`);

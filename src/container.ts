@@ -32,6 +32,7 @@ import { ListMembers } from './usecase/list-members.js';
 import { ListRooms } from './usecase/list-rooms.js';
 import { OrderedPublisher } from './usecase/ordered-publisher.js';
 import { PublishEvent } from './usecase/publish-event.js';
+import { PublishEventBatch } from './usecase/publish-event-batch.js';
 import { ResumeRoom } from './usecase/resume-room.js';
 import { SequencedDelivery } from './usecase/sequenced-delivery.js';
 import { TrimHistory } from './usecase/trim-history.js';
@@ -206,6 +207,10 @@ export function registerAll(
     single((c) => new PublishEvent(uow(c), publisher(c))),
   );
   container.register(
+    PublishEventBatch,
+    single((c) => new PublishEventBatch(uow(c), publisher(c))),
+  );
+  container.register(
     ListEvents,
     single((c) => new ListEvents(uow(c))),
   );
@@ -257,6 +262,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
     leaveRoom: container.resolve(LeaveRoom),
     listMembers: container.resolve(ListMembers),
     publishEvent: container.resolve(PublishEvent),
+    publishEventBatch: container.resolve(PublishEventBatch),
     listEvents: container.resolve(ListEvents),
     getPresence: container.resolve(GetPresence),
   };

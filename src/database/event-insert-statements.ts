@@ -1,3 +1,4 @@
+import { RoomNotFound } from '../domain/errors.js';
 import type { NewRoomEvent, RoomEvent } from '../domain/room-event.js';
 import type { SqlExecutor } from './sql.js';
 
@@ -34,7 +35,8 @@ const INSERT_ONE_SQL = `
  * The same for many events in one statement. It locks the rooms in id order (so that two nodes'
  * batches cannot deadlock: the UPDATE only reaches a room through a row `locked` has produced),
  * adds to each room's last_seq the number of its events, and numbers a room's events in batch
- * order below the new last_seq. An unknown room joins no locked row: its events are not stored.
+ * order below the new last_seq. An unknown room joins no locked row: its events are not stored;
+ * with $5 (all or none) true, then no event is stored.
  */
 const INSERT_MANY_SQL = `
   WITH input AS (
@@ -48,6 +50,7 @@ const INSERT_MANY_SQL = `
     UPDATE rooms SET last_seq = rooms.last_seq + wanted.n
     FROM locked JOIN wanted ON wanted.room = locked.id
     WHERE rooms.id = locked.id
+      AND (NOT $5::boolean OR (SELECT count(*) FROM locked) = (SELECT count(*) FROM wanted))
     RETURNING rooms.id, rooms.last_seq - wanted.n AS base_seq
   )
   INSERT INTO events (room_id, seq, type, data, sender)
@@ -64,14 +67,20 @@ export async function insertEvent(sql: SqlExecutor, item: SerialisedEvent): Prom
 
 /**
  * Stores the events in one statement, each room's in the order given, with the room's next seqs;
- * returns, position by position, the stored event, or null where the room does not exist.
+ * returns, position by position, the stored event, or null where the room does not exist (with
+ * `allOrNone`, where any room does not exist: nothing is stored then).
  */
-export async function insertEvents(sql: SqlExecutor, items: readonly SerialisedEvent[]): Promise<(RoomEvent | null)[]> {
+export async function insertEvents(
+  sql: SqlExecutor,
+  items: readonly SerialisedEvent[],
+  { allOrNone = false } = {},
+): Promise<(RoomEvent | null)[]> {
   const rows = await sql.query<StoredRow>(INSERT_MANY_SQL, [
     items.map((item) => item.event.room),
     items.map((item) => item.event.type),
     items.map((item) => item.json),
     items.map((item) => item.event.sender),
+    allOrNone,
   ]);
   // A room's seqs, ascending, belong to its events in the order given.
   const seqsByRoom = new Map<string, StoredRow[]>();
@@ -85,4 +94,14 @@ export async function insertEvents(sql: SqlExecutor, items: readonly SerialisedE
     const row = seqsByRoom.get(event.room)?.shift();
     return row ? { ...event, seq: Number(row.seq), at: row.at } : null;
   });
+}
+
+/** Stores every event in one statement, or none of them: throws `RoomNotFound` naming an unknown room. */
+export async function insertAllOrNone(sql: SqlExecutor, items: readonly SerialisedEvent[]): Promise<RoomEvent[]> {
+  const stored = await insertEvents(sql, items, { allOrNone: true });
+  if (stored.every((event) => event !== null)) return stored as RoomEvent[];
+  const rooms = [...new Set(items.map((item) => item.event.room))];
+  const known = await sql.query<{ id: string }>('SELECT id FROM rooms WHERE id = ANY($1::text[])', [rooms]);
+  const knownIds = new Set(known.map((row) => row.id));
+  throw new RoomNotFound(rooms.find((room) => !knownIds.has(room)) ?? rooms[0]!);
 }

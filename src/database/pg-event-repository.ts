@@ -2,7 +2,7 @@ import { RoomNotFound } from '../domain/errors.js';
 import type { EventRepository, EventWindow, RetentionPolicy } from '../domain/ports/repositories.js';
 import type { NewRoomEvent, RoomEvent } from '../domain/room-event.js';
 import type { BatchedEventAppender } from './batched-event-appender.js';
-import { insertEvent, serialiseEvent } from './event-insert-statements.js';
+import { insertAllOrNone, insertEvent, serialiseEvent } from './event-insert-statements.js';
 import type { SqlExecutor } from './sql.js';
 
 interface EventRow {
@@ -28,6 +28,11 @@ export class PgEventRepository implements EventRepository {
     const stored = await insertEvent(this.sql, serialiseEvent(event));
     if (!stored) throw new RoomNotFound(event.room);
     return stored;
+  }
+
+  appendAll(events: readonly NewRoomEvent[]): Promise<RoomEvent[]> {
+    if (this.batcher) return this.batcher.appendAll(events);
+    return insertAllOrNone(this.sql, events.map(serialiseEvent));
   }
 
   async listAfter(roomId: string, afterSeq: number, limit: number): Promise<EventWindow> {

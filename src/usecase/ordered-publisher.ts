@@ -38,26 +38,49 @@ export class OrderedPublisher {
 
   /** Starts `append` at once (after a running `storeAndPush`); pushes its event after the room's earlier pushes. */
   appendAndPush(roomId: string, append: () => Promise<RoomEvent>): Promise<RoomEvent> {
-    const previous = this.tailOf(roomId);
+    return this.appendThenPush([roomId], append, (event) => [event]);
+  }
+
+  /**
+   * `appendAndPush` for events of several rooms stored together: `append` starts after any
+   * running `storeAndPush` of these (distinct) rooms, and its events are pushed, in the order
+   * it returns them, after every earlier push of these rooms.
+   */
+  appendAllAndPush(roomIds: readonly string[], append: () => Promise<RoomEvent[]>): Promise<RoomEvent[]> {
+    return this.appendThenPush(roomIds, append, (events) => events);
+  }
+
+  private appendThenPush<T>(
+    roomIds: readonly string[],
+    append: () => Promise<T>,
+    eventsOf: (stored: T) => readonly RoomEvent[],
+  ): Promise<T> {
+    const previous = this.allSettled(roomIds.map((roomId) => this.tailOf(roomId)));
+    const barrier = this.allSettled(roomIds.map((roomId) => this.barriers.get(roomId) ?? SETTLED));
     // Settles only after the earlier pushes, failed or not, so that a later push never overtakes them.
-    const result = (this.barriers.get(roomId) ?? SETTLED).then(append).then(
-      async (event) => {
+    const result = barrier.then(append).then(
+      async (stored) => {
         await previous;
-        this.pusher.push(event);
-        return event;
+        for (const event of eventsOf(stored)) this.pusher.push(event);
+        return stored;
       },
       async (error: unknown) => {
         await previous;
         throw error;
       },
     );
-    this.setTail(roomId, result);
+    for (const roomId of roomIds) this.setTail(roomId, result);
     return result;
   }
 
   /** Rooms with a store in progress; zero when idle (nothing is kept per room). */
   get busyRooms(): number {
     return this.tails.size;
+  }
+
+  /** Tails and barriers never reject; one room (the common case) needs no `Promise.all`. */
+  private allSettled(promises: readonly Promise<unknown>[]): Promise<unknown> {
+    return promises.length === 1 ? promises[0]! : Promise.all(promises);
   }
 
   private tailOf(roomId: string): Promise<unknown> {

@@ -19,6 +19,8 @@ import { type RoomUseCases, roomRoutes } from './routes/room-routes.js';
 
 /** Room event data may be 64 KiB; the rest of a body needs far less than this margin. */
 const BODY_LIMIT_BYTES = 80 * 1024;
+/** A batch of events (`POST /v1/events`) may be larger; each event's data is still held to 64 KiB. */
+const BATCH_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Everything the HTTP side needs, handed in by the composition root. */
 export interface HttpAppDeps {
@@ -64,7 +66,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     if (deps.isStopping()) throw new ApiError('unavailable', 'server is shutting down');
     next();
   });
-  app.use(jsonBody(() => BODY_LIMIT_BYTES));
+  app.use(jsonBody((req) => (req.path === '/v1/events' ? BATCH_BODY_LIMIT_BYTES : BODY_LIMIT_BYTES)));
   if (deps.isDevMode) {
     app.use(
       '/v1',

@@ -170,4 +170,45 @@ function batchingContract(open: () => Promise<TestDatabase>): void {
       { numRuns: 25 },
     );
   });
+
+  it('stores a group of appends whole, in call order with the single appends around it, or not at all', async () => {
+    const uow = new PgUnitOfWork(database.db);
+    // A call is one room (a single append) or a list of rooms (a group); room 3 does not exist.
+    const callArb = fc.oneof(fc.nat(2), fc.array(fc.nat(3), { minLength: 1, maxLength: 8 }));
+    const wavesArb = fc.array(fc.array(callArb, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 4 });
+    await fc.assert(
+      fc.asyncProperty(wavesArb, async (waves) => {
+        const rooms = [...(await newRooms(3)), `ghost-${roomCounter}`];
+        const expected = new Map<number, string[]>(rooms.map((_, index) => [index, []]));
+        let label = 0;
+        for (const wave of waves) {
+          const settled = await Promise.allSettled(
+            wave.map((call) => {
+              const members = typeof call === 'number' ? [call] : call;
+              const items = members.map((room) => ({ room, label: `${(label += 1)}` }));
+              const stores = !members.includes(3);
+              if (stores) for (const item of items) expected.get(item.room)!.push(item.label);
+              const events = items.map((item) => event(rooms[item.room]!, item.label));
+              return typeof call === 'number'
+                ? uow.repos.events.append(events[0]!).then((stored) => [stored])
+                : uow.repos.events.appendAll(events);
+            }),
+          );
+          wave.forEach((call, index) => {
+            const outcome = settled[index]!;
+            const members = typeof call === 'number' ? [call] : call;
+            if (!members.includes(3)) return expect(outcome.status).toBe('fulfilled');
+            expect(outcome.status === 'rejected' && outcome.reason instanceof RoomNotFound).toBe(true);
+            expect((outcome as PromiseRejectedResult).reason.message).toContain(rooms[3]);
+          });
+        }
+        for (const [room, id] of rooms.slice(0, 3).entries()) {
+          const stored = (await uow.repos.events.listAfter(id, 0, 1000)).items;
+          expect(stored.map((storedEvent) => storedEvent.data)).toEqual(expected.get(room));
+          expect(stored.map((storedEvent) => storedEvent.seq)).toEqual(stored.map((_, index) => index + 1));
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
 }

@@ -175,6 +175,21 @@ function repositoryContract(open: () => Promise<TestDatabase>): void {
     ]);
   });
 
+  it('appends a group of events to several rooms in a unit of work, or none when a room is unknown', async () => {
+    const [a, b] = [await newRoom(), await newRoom()];
+    const group = (rooms: string[]) => rooms.map((room, index) => ({ room, type: 'msg', data: index, sender: 'ann' }));
+    const stored = await uow.run((repos) => repos.events.appendAll(group([a.id, b.id, a.id])));
+    expect(stored.map((event) => [event.room, event.seq, event.data])).toEqual([
+      [a.id, 1, 0],
+      [b.id, 1, 1],
+      [a.id, 2, 2],
+    ]);
+    await expect(uow.run((repos) => repos.events.appendAll(group([b.id, 'ghost'])))).rejects.toThrow(
+      new RoomNotFound('ghost'),
+    );
+    expect((await uow.repos.rooms.find(b.id))?.lastSeq).toBe(1);
+  });
+
   it('rolls a unit of work back whole when it throws', async () => {
     const room = await newRoom();
     await expect(

@@ -84,6 +84,16 @@ describe('REST', () => {
       path: `/v1/rooms/${room}/events`,
       body: { type: 'presence.update', data: { online: true } },
     }),
+    'publish a batch': (room: string): Call => ({
+      method: 'post',
+      path: '/v1/events',
+      body: { events: [{ room, type: 'chat.message', data: { text: 'hi' } }] },
+    }),
+    'publish a batch with member.joined': (room: string): Call => ({
+      method: 'post',
+      path: '/v1/events',
+      body: { events: [{ room, type: 'member.joined', data: { userId: 'mallory', name: 'Mallory' } }] },
+    }),
     leave: (room: string): Call => ({ method: 'delete', path: `/v1/rooms/${room}/members/me` }),
   };
   type RestAction = keyof typeof REST_ACTIONS;
@@ -123,6 +133,14 @@ describe('REST', () => {
       service: allowed(201, event('chat.message', 'service')),
     },
     'publish member.joined': reserved,
+    // docs/protocol.md: batches are for backends.
+    'publish a batch': {
+      ...anonymous,
+      'non-member': forbidden,
+      member: forbidden,
+      service: allowed(201, event('chat.message', 'service')),
+    },
+    'publish a batch with member.joined': reserved,
     'publish presence.update': reserved,
     leave: {
       ...anonymous,

@@ -67,6 +67,7 @@ const ROUTES = [
   { method: 'DELETE', path: (room: string) => `/v1/rooms/${room}/members/me` },
   { method: 'GET', path: (room: string) => `/v1/rooms/${room}/members` },
   { method: 'POST', path: (room: string) => `/v1/rooms/${room}/events` },
+  { method: 'POST', path: () => '/v1/events' },
   { method: 'GET', path: (room: string) => `/v1/rooms/${room}/events` },
   { method: 'GET', path: (room: string) => `/v1/rooms/${room}/presence` },
   { method: 'PATCH', path: (room: string) => `/v1/rooms/${room}` },
@@ -111,6 +112,11 @@ const plausibleBody = fc
     fc.record({ id: roomId, name: roomName, capacity }, { requiredKeys: ['name'] }),
     fc.record({ type: eventType, data: anyValue }),
     fc.record({ id: roomId, name: roomName, type: eventType, data: anyValue }, { requiredKeys: [] }),
+    fc.record({
+      events: fc.array(fc.record({ room: roomId, type: eventType, data: anyValue }, { requiredKeys: [] }), {
+        maxLength: 4,
+      }),
+    }),
   )
   .map((fields) => JSON.stringify(fields));
 

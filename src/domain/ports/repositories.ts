@@ -51,6 +51,12 @@ export interface EventRepository {
    * room. Outside a unit of work, a room's appends take their seqs in the order they were called.
    */
   append(event: NewRoomEvent): Promise<RoomEvent>;
+  /**
+   * Stores all the events atomically, or none: each with its room's next seq, a room's events in
+   * the order given. Throws `RoomNotFound` (storing nothing) when any room is unknown. Outside a
+   * unit of work, it takes its place in the call order of `append` for each of its rooms.
+   */
+  appendAll(events: readonly NewRoomEvent[]): Promise<RoomEvent[]>;
   /** Events with seq > afterSeq, ascending, at most `limit`. */
   listAfter(roomId: string, afterSeq: number, limit: number): Promise<EventWindow>;
   /** Deletes the oldest events that the policy no longer keeps, in every room; returns how many. */

@@ -11,6 +11,7 @@ import type { ListEvents } from '../../usecase/list-events.js';
 import type { ListMembers } from '../../usecase/list-members.js';
 import type { ListRooms } from '../../usecase/list-rooms.js';
 import type { PublishEvent } from '../../usecase/publish-event.js';
+import { MAX_BATCH_ITEMS, type PublishEventBatch } from '../../usecase/publish-event-batch.js';
 import { currentUser } from '../auth/bearer.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { eventJson } from '../event-json.js';
@@ -26,6 +27,7 @@ export interface RoomUseCases {
   readonly leaveRoom: LeaveRoom;
   readonly listMembers: ListMembers;
   readonly publishEvent: PublishEvent;
+  readonly publishEventBatch: PublishEventBatch;
   readonly listEvents: ListEvents;
   readonly getPresence: GetPresence;
 }
@@ -36,6 +38,12 @@ const createRoomBody = z.object({
   capacity: capacitySchema.optional(),
 });
 const publishBody = z.object({ type: eventTypeSchema, data: eventDataSchema });
+const batchBody = z.object({
+  events: z
+    .array(z.object({ room: roomIdSchema, type: eventTypeSchema, data: eventDataSchema }))
+    .min(1)
+    .max(MAX_BATCH_ITEMS),
+});
 const roomParams = z.object({ room: roomIdSchema });
 const pageQuery = (max: number, fallback: number) =>
   z.object({ limit: z.coerce.number().int().min(1).max(max).default(fallback), cursor: z.string().optional() });
@@ -92,6 +100,12 @@ export function roomRoutes(useCases: RoomUseCases, guard: RequestHandler): Route
     const { room } = parseOrThrow(roomParams, req.params, 'path');
     const body = parseOrThrow(publishBody, req.body, 'body');
     res.status(201).json(eventJson(await useCases.publishEvent.execute(currentUser(res), room, body.type, body.data)));
+  });
+
+  router.post('/events', guard, async (req, res) => {
+    const { events } = parseOrThrow(batchBody, req.body, 'body');
+    const stored = await useCases.publishEventBatch.execute(currentUser(res), events);
+    res.status(201).json({ items: stored.map(eventJson) });
   });
 
   router.get('/rooms/:room/events', guard, async (req, res) => {

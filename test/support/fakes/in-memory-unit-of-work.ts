@@ -152,6 +152,16 @@ class InMemoryEventRepository implements EventRepository {
   ) {}
 
   async append(event: NewRoomEvent): Promise<RoomEvent> {
+    return this.storeOne(event);
+  }
+
+  async appendAll(events: readonly NewRoomEvent[]): Promise<RoomEvent[]> {
+    const unknown = events.find((event) => !this.store.rooms.has(event.room));
+    if (unknown) throw new RoomNotFound(unknown.room);
+    return events.map((event) => this.storeOne(event));
+  }
+
+  private storeOne(event: NewRoomEvent): RoomEvent {
     const room = this.store.rooms.get(event.room);
     const events = this.store.events.get(event.room);
     if (!room || !events) throw new RoomNotFound(event.room);

@@ -9,6 +9,7 @@ import { ListMembers } from '../../../src/usecase/list-members.js';
 import { ListRooms } from '../../../src/usecase/list-rooms.js';
 import { OrderedPublisher } from '../../../src/usecase/ordered-publisher.js';
 import { PublishEvent } from '../../../src/usecase/publish-event.js';
+import { PublishEventBatch } from '../../../src/usecase/publish-event-batch.js';
 import { IN_PROCESS_FEED } from '../../../src/domain/ports/room-feed.js';
 import { SubscribeToRoom } from '../../../src/usecase/subscribe-to-room.js';
 import type { InMemoryUnitOfWork } from './in-memory-unit-of-work.js';
@@ -30,6 +31,7 @@ export function useCases(uow: InMemoryUnitOfWork, pusher: RecordingPusher, prese
     leaveRoom: new LeaveRoom(uow, publisher, pusher),
     listMembers: new ListMembers(uow),
     publishEvent: new PublishEvent(uow, publisher),
+    publishEventBatch: new PublishEventBatch(uow, publisher),
     listEvents: new ListEvents(uow),
     getPresence: new GetPresence(uow, presence),
     subscribeToRoom: new SubscribeToRoom(joinRoom, getRoom, IN_PROCESS_FEED),
