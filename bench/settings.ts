@@ -24,7 +24,14 @@ export interface BenchSettings {
     readonly sampleEvery: number;
   };
   readonly idle: { readonly connections: number; readonly rooms: number; readonly settleMs: number };
-  readonly publish: { readonly durationMs: number; readonly concurrency: number; readonly rooms: number };
+  readonly publish: {
+    readonly durationMs: number;
+    readonly concurrency: number;
+    readonly rooms: number;
+    /** Events per POST in the batch run (`POST /v1/events`), and how many such publishers. */
+    readonly batchSize: number;
+    readonly batchConcurrency: number;
+  };
   readonly warmUpMs: number;
 }
 
@@ -45,7 +52,7 @@ const FULL: BenchSettings = {
   },
   manyRooms: { rooms: 500, perRoom: 10, rate: 2000, durationMs: 10_000, sampleEvery: 1 },
   idle: { connections: 10_000, rooms: 1000, settleMs: 3000 },
-  publish: { durationMs: 10_000, concurrency: 64, rooms: 100 },
+  publish: { durationMs: 10_000, concurrency: 64, rooms: 100, batchSize: 100, batchConcurrency: 8 },
   warmUpMs: 1000,
 };
 

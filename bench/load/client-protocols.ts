@@ -17,6 +17,8 @@ export interface ClientProtocol {
   readonly keepaliveAnswer?: (text: string) => string | undefined;
   publishPath(room: string): string;
   readonly publishHeaders: Readonly<Record<string, string>>;
+  /** Where a batch of events goes (`{events: [{room, type, data}]}`); absent: the target has no batches. */
+  readonly batchPublishPath?: string;
 }
 
 /** roomcast: token in the subprotocol list, then a `join` op answered by `ok`. */
@@ -32,6 +34,7 @@ function roomcast(token: string): ClientProtocol {
     },
     publishPath: (room) => `/v1/rooms/${room}/events`,
     publishHeaders: bearer,
+    batchPublishPath: '/v1/events',
   };
 }
 

@@ -24,6 +24,19 @@ export class Publisher {
   post(room: string): Promise<PostOutcome> {
     const startedAt = performance.now();
     const body = JSON.stringify({ type: 'bench', data: { t: Number(startedAt.toFixed(3)) } });
+    return this.send(this.protocol.publishPath(room), body, startedAt);
+  }
+
+  /** One POST of an event for each room given, to the target's batch route. */
+  postBatch(rooms: readonly string[]): Promise<PostOutcome> {
+    const path = this.protocol.batchPublishPath;
+    if (path === undefined) throw new Error('this target has no batch route');
+    const startedAt = performance.now();
+    const data = { t: Number(startedAt.toFixed(3)) };
+    return this.send(path, JSON.stringify({ events: rooms.map((room) => ({ room, type: 'bench', data })) }), startedAt);
+  }
+
+  private send(path: string, body: string, startedAt: number): Promise<PostOutcome> {
     return new Promise<PostOutcome>((resolve) => {
       const finish = (outcome: Omit<PostOutcome, 'ms'>) => {
         resolve({ ...outcome, ms: performance.now() - startedAt });
@@ -34,7 +47,7 @@ export class Publisher {
           host: this.host,
           port: this.port,
           method: 'POST',
-          path: this.protocol.publishPath(room),
+          path,
           headers: {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
@@ -115,18 +128,27 @@ export function publishAtRate(
   return { issued, settled: issued.then(() => Promise.all(answers)).then(() => undefined) };
 }
 
-/** Closed loop: `concurrency` publishers, each POSTing as soon as its previous answer is in, until `durationMs`. */
+/**
+ * Closed loop: `concurrency` publishers, each POSTing as soon as its previous answer is in, until
+ * `durationMs`; with `batchSize`, each POST is a batch of events for the next rooms in turn.
+ */
 export async function publishBackToBack(
   publisher: Publisher,
   rooms: readonly string[],
   concurrency: number,
   durationMs: number,
   tally: PostTally,
+  batchSize?: number,
 ): Promise<void> {
   const deadline = performance.now() + durationMs;
   let next = 0;
+  const nextRoom = () => rooms[next++ % rooms.length]!;
+  const postNext = () =>
+    batchSize === undefined
+      ? publisher.post(nextRoom())
+      : publisher.postBatch(Array.from({ length: batchSize }, nextRoom));
   const worker = async () => {
-    while (performance.now() < deadline) tally.record(await publisher.post(rooms[next++ % rooms.length]!));
+    while (performance.now() < deadline) tally.record(await postNext());
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
 }

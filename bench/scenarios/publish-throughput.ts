@@ -5,6 +5,9 @@ import { type Session, roomNames } from './session.js';
 /** Throughput on one set of rooms. */
 export interface ThroughputRun {
   readonly rooms: number;
+  /** Events per POST (`POST /v1/events`); undefined: one event per POST to the room's route. */
+  readonly batchSize?: number;
+  readonly concurrency: number;
   readonly result: HammerResult;
   /** Events the database holds now that it did not before (sum of the rooms' lastSeq growth). */
   readonly persisted: number;
@@ -14,7 +17,7 @@ export interface ThroughputRun {
 export interface PublishThroughputResult {
   readonly oneRoom: ThroughputRun;
   readonly manyRooms: ThroughputRun;
-  readonly concurrency: number;
+  readonly batched: ThroughputRun;
 }
 
 /** roomcast only: events/s accepted over REST with no subscribers, by concurrent back-to-back publishers. */
@@ -23,31 +26,47 @@ export async function runPublishThroughput(
   settings: BenchSettings['publish'],
   warmUpMs: number,
 ): Promise<PublishThroughputResult> {
-  const oneRoom = await measure(session, roomNames('single', 1), settings, warmUpMs);
-  const manyRooms = await measure(session, roomNames('spread', settings.rooms), settings, warmUpMs);
-  return { oneRoom, manyRooms, concurrency: settings.concurrency };
+  const { concurrency, batchSize, batchConcurrency, durationMs } = settings;
+  const spread = roomNames('spread', settings.rooms);
+  const oneRoom = await measure(session, roomNames('single', 1), { concurrency, durationMs }, warmUpMs);
+  const manyRooms = await measure(session, spread, { concurrency, durationMs }, warmUpMs);
+  const batched = await measure(session, spread, { concurrency: batchConcurrency, durationMs, batchSize }, warmUpMs);
+  return { oneRoom, manyRooms, batched };
+}
+
+interface HammerShape {
+  readonly concurrency: number;
+  readonly durationMs: number;
+  readonly batchSize?: number;
 }
 
 async function measure(
   session: Session,
   rooms: string[],
-  settings: BenchSettings['publish'],
+  shape: HammerShape,
   warmUpMs: number,
 ): Promise<ThroughputRun> {
   const { target, load, log } = session;
   await target.createRooms(rooms);
-  const hammer = (durationMs: number) =>
-    load.run({ kind: 'hammer', rooms, concurrency: settings.concurrency, durationMs });
+  const hammer = (durationMs: number) => load.run({ kind: 'hammer', rooms, ...shape, durationMs });
   await hammer(warmUpMs);
   const before = await storedEvents(target.address, rooms);
-  const result = await hammer(settings.durationMs);
+  const result = await hammer(shape.durationMs);
   const persisted = (await storedEvents(target.address, rooms)) - before;
   if (result.failed > 0) log(`publish: ${result.failed} POSTs failed, first: ${result.firstError}`);
   const persistedPerSecond = persisted / (result.usage.wallMs / 1000);
   log(
-    `publish on ${rooms.length} room(s): ${Math.round(persistedPerSecond)} persisted events/s, p99 ${result.post.p99.toFixed(1)} ms`,
+    `publish on ${rooms.length} room(s)${shape.batchSize ? ` in batches of ${shape.batchSize}` : ''}: ` +
+      `${Math.round(persistedPerSecond)} persisted events/s, p99 ${result.post.p99.toFixed(1)} ms`,
   );
-  return { rooms: rooms.length, result, persisted, persistedPerSecond };
+  return {
+    rooms: rooms.length,
+    batchSize: shape.batchSize,
+    concurrency: shape.concurrency,
+    result,
+    persisted,
+    persistedPerSecond,
+  };
 }
 
 /** The sum of the rooms' last seq: with seqs gapless from 1, the number of events each room ever stored. */

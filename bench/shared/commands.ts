@@ -71,12 +71,17 @@ export interface PublishResult {
   readonly deliveredPerSecond: number;
 }
 
-/** Closed loop: `concurrency` publishers POST back to back, round-robin over `rooms`, for `durationMs`. */
+/**
+ * Closed loop: `concurrency` publishers POST back to back, round-robin over `rooms`, for
+ * `durationMs`; with `batchSize` (roomcast only), each POST is a batch of that many events to
+ * `POST /v1/events`, taking the next rooms in turn.
+ */
 export interface HammerCommand {
   readonly kind: 'hammer';
   readonly rooms: readonly string[];
   readonly concurrency: number;
   readonly durationMs: number;
+  readonly batchSize?: number;
 }
 
 export interface HammerResult {
