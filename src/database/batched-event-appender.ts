@@ -1,28 +1,16 @@
 import { RoomNotFound } from '../domain/errors.js';
 import type { NewRoomEvent, RoomEvent } from '../domain/room-event.js';
-import {
-  type SerialisedEvent,
-  insertAllOrNone,
-  insertEvent,
-  insertEvents,
-  serialiseEvent,
-} from './event-insert-statements.js';
+import { type SerialisedEvent, insertEvent, insertGroups, serialiseEvent } from './event-insert-statements.js';
 import type { SqlExecutor } from './sql.js';
 
-/** Bounds one statement: at most this many events, and about this much event data (one event always fits). */
+/** Bounds one statement: at most this many events, and about this much event data (one group always fits). */
 export const MAX_BATCH_EVENTS = 500;
 export const MAX_BATCH_DATA_CHARS = 4_000_000;
 
-interface PendingAppend extends SerialisedEvent {
-  readonly kind: 'one';
-  resolve(event: RoomEvent): void;
-  reject(error: unknown): void;
-}
-
-/** Events that must be stored together or not at all: they take a statement of their own. */
+/** Events stored together or not at all (a single append is a group of one), and who waits for them. */
 interface PendingGroup {
-  readonly kind: 'group';
   readonly items: readonly SerialisedEvent[];
+  readonly chars: number;
   resolve(events: RoomEvent[]): void;
   reject(error: unknown): void;
 }
@@ -40,11 +28,12 @@ export interface BatchingOptions {
  * Group commit for appends outside a transaction: the first append goes at once (no timer, no
  * added latency when idle); appends made while a statement is in flight wait and then go together
  * in the next one. One statement runs at a time, so a room's seqs follow the order in which
- * `append` and `appendAll` were called for it. A batch commits whole or not at all: a statement
- * error rejects each of its appends, and the appends queued behind it still go.
+ * `append` and `appendAll` were called for it. A statement error rejects each of its appends, and
+ * the appends queued behind it still go; an unknown room refuses only the append (or the whole
+ * `appendAll` group) that named it.
  */
 export class BatchedEventAppender {
-  private readonly queue: (PendingAppend | PendingGroup)[] = [];
+  private readonly queue: PendingGroup[] = [];
   private isFlushing = false;
 
   constructor(
@@ -53,62 +42,63 @@ export class BatchedEventAppender {
   ) {}
 
   /** Stores the event with its room's next seq; rejects with `RoomNotFound` for an unknown room. */
-  append(event: NewRoomEvent): Promise<RoomEvent> {
-    return new Promise((resolve, reject) => this.enqueue({ kind: 'one', ...serialiseEvent(event), resolve, reject }));
+  async append(event: NewRoomEvent): Promise<RoomEvent> {
+    const [stored] = await this.appendAll([event]);
+    return stored!;
   }
 
-  /** Stores all the events in one statement, or none; rejects with `RoomNotFound` naming an unknown room. */
+  /** Stores all the events, or none; rejects with `RoomNotFound` naming an unknown room. */
   appendAll(events: readonly NewRoomEvent[]): Promise<RoomEvent[]> {
-    return new Promise((resolve, reject) =>
-      this.enqueue({ kind: 'group', items: events.map(serialiseEvent), resolve, reject }),
-    );
-  }
-
-  private enqueue(pending: PendingAppend | PendingGroup): void {
-    this.queue.push(pending);
-    if (this.isFlushing) return;
-    this.isFlushing = true;
-    if (this.options.waitsForIoFirst) setImmediate(() => void this.flush());
-    else void this.flush();
+    return new Promise((resolve, reject) => {
+      const items = events.map(serialiseEvent);
+      this.queue.push({ items, chars: items.reduce((sum, item) => sum + item.json.length, 0), resolve, reject });
+      if (this.isFlushing) return;
+      this.isFlushing = true;
+      if (this.options.waitsForIoFirst) setImmediate(() => void this.flush());
+      else void this.flush();
+    });
   }
 
   private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const next = this.queue[0]!;
-      if (next.kind === 'group') {
-        this.queue.shift();
-        await insertAllOrNone(this.sql, next.items).then(next.resolve, next.reject);
-      } else {
-        await this.storeBatch(this.takeBatch());
-      }
-    }
+    while (this.queue.length > 0) await this.store(this.takeBatch());
     this.isFlushing = false;
   }
 
-  private async storeBatch(batch: readonly PendingAppend[]): Promise<void> {
+  private async store(batch: readonly PendingGroup[]): Promise<void> {
     try {
+      const lone = batch.length === 1 && batch[0]!.items.length === 1 ? batch[0]!.items[0]! : undefined;
       // A lone event takes the simpler statement: cheaper to plan, the same result.
-      const stored =
-        batch.length === 1 ? [await insertEvent(this.sql, batch[0]!)] : await insertEvents(this.sql, batch);
+      if (lone) {
+        const stored = await insertEvent(this.sql, lone);
+        if (stored) batch[0]!.resolve([stored]);
+        else batch[0]!.reject(new RoomNotFound(lone.event.room));
+        return;
+      }
+      const outcomes = await insertGroups(
+        this.sql,
+        batch.map((pending) => pending.items),
+      );
       batch.forEach((pending, index) => {
-        const event = stored[index];
-        if (event) pending.resolve(event);
-        else pending.reject(new RoomNotFound(pending.event.room));
+        const outcome = outcomes[index]!;
+        if ('events' in outcome) pending.resolve(outcome.events);
+        else pending.reject(new RoomNotFound(outcome.unknownRoom));
       });
     } catch (error) {
       for (const pending of batch) pending.reject(error);
     }
   }
 
-  /** The single appends at the head of the queue, up to the bounds of one statement. */
-  private takeBatch(): PendingAppend[] {
+  /** The groups at the head of the queue, whole, up to the bounds of one statement. */
+  private takeBatch(): PendingGroup[] {
     let count = 0;
+    let events = 0;
     let chars = 0;
-    for (let next = this.queue[0]; next?.kind === 'one' && count < MAX_BATCH_EVENTS; next = this.queue[count]) {
-      chars += next.json.length;
-      if (count > 0 && chars > MAX_BATCH_DATA_CHARS) break;
+    for (const pending of this.queue) {
+      events += pending.items.length;
+      chars += pending.chars;
+      if (count > 0 && (events > MAX_BATCH_EVENTS || chars > MAX_BATCH_DATA_CHARS)) break;
       count += 1;
     }
-    return this.queue.splice(0, count) as PendingAppend[];
+    return this.queue.splice(0, count);
   }
 }

@@ -32,31 +32,40 @@ const INSERT_ONE_SQL = `
   RETURNING room_id, seq, at`;
 
 /*
- * The same for many events in one statement. It locks the rooms in id order (so that two nodes'
- * batches cannot deadlock: the UPDATE only reaches a room through a row `locked` has produced),
- * adds to each room's last_seq the number of its events, and numbers a room's events in batch
- * order below the new last_seq. An unknown room joins no locked row: its events are not stored;
- * with $5 (all or none) true, then no event is stored.
+ * The same for many events in one statement, in groups that are each stored whole or not at all.
+ * It locks the rooms in id order (so that two nodes' batches cannot deadlock: the UPDATE only
+ * reaches a room through a row `locked` has produced), keeps the groups whose rooms all exist,
+ * adds to each room's last_seq the number of its kept events, and numbers a room's events in
+ * batch order below the new last_seq. Besides the stored events (with a seq), it returns one row
+ * per existing room (seq null), so that the caller can tell which groups were kept.
  */
-const INSERT_MANY_SQL = `
+const INSERT_GROUPS_SQL = `
   WITH input AS (
-    SELECT room, type, data, sender, row_number() OVER (PARTITION BY room ORDER BY ord) AS nth
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS i (room, type, data, sender, ord)
-  ), wanted AS (
-    SELECT room, count(*) AS n FROM input GROUP BY room
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[])
+      WITH ORDINALITY AS i (room, type, data, sender, grp, ord)
   ), locked AS (
     SELECT id FROM rooms WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
+  ), complete AS (
+    SELECT input.grp FROM input LEFT JOIN locked ON locked.id = input.room
+    GROUP BY input.grp HAVING bool_and(locked.id IS NOT NULL)
+  ), kept AS (
+    SELECT room, type, data, sender, row_number() OVER (PARTITION BY room ORDER BY ord) AS nth
+    FROM input WHERE grp IN (SELECT grp FROM complete)
+  ), wanted AS (
+    SELECT room, count(*) AS n FROM kept GROUP BY room
   ), bumped AS (
     UPDATE rooms SET last_seq = rooms.last_seq + wanted.n
     FROM locked JOIN wanted ON wanted.room = locked.id
     WHERE rooms.id = locked.id
-      AND (NOT $5::boolean OR (SELECT count(*) FROM locked) = (SELECT count(*) FROM wanted))
     RETURNING rooms.id, rooms.last_seq - wanted.n AS base_seq
+  ), stored AS (
+    INSERT INTO events (room_id, seq, type, data, sender)
+    SELECT kept.room, bumped.base_seq + kept.nth, kept.type, kept.data::json, kept.sender
+    FROM kept JOIN bumped ON bumped.id = kept.room
+    RETURNING room_id, seq, at
   )
-  INSERT INTO events (room_id, seq, type, data, sender)
-  SELECT input.room, bumped.base_seq + input.nth, input.type, input.data::json, input.sender
-  FROM input JOIN bumped ON bumped.id = input.room
-  RETURNING room_id, seq, at`;
+  SELECT room_id, seq, at FROM stored
+  UNION ALL SELECT id, NULL, NULL FROM locked`;
 
 /** Stores the event with its room's next seq; null when the room does not exist. */
 export async function insertEvent(sql: SqlExecutor, item: SerialisedEvent): Promise<RoomEvent | null> {
@@ -65,43 +74,50 @@ export async function insertEvent(sql: SqlExecutor, item: SerialisedEvent): Prom
   return row ? { ...event, seq: Number(row.seq), at: row.at } : null;
 }
 
+/** A group's outcome: its events as stored, or the room that made it be refused whole. */
+export type StoredGroup = { readonly events: RoomEvent[] } | { readonly unknownRoom: string };
+
 /**
- * Stores the events in one statement, each room's in the order given, with the room's next seqs;
- * returns, position by position, the stored event, or null where the room does not exist (with
- * `allOrNone`, where any room does not exist: nothing is stored then).
+ * Stores groups of events in one statement: each group whole, or not at all when one of its
+ * rooms does not exist. A room's events take its next seqs in the order given, across groups.
  */
-export async function insertEvents(
+export async function insertGroups(
   sql: SqlExecutor,
-  items: readonly SerialisedEvent[],
-  { allOrNone = false } = {},
-): Promise<(RoomEvent | null)[]> {
-  const rows = await sql.query<StoredRow>(INSERT_MANY_SQL, [
-    items.map((item) => item.event.room),
-    items.map((item) => item.event.type),
-    items.map((item) => item.json),
-    items.map((item) => item.event.sender),
-    allOrNone,
+  groups: readonly (readonly SerialisedEvent[])[],
+): Promise<StoredGroup[]> {
+  const items = groups.flatMap((group, index) => group.map((item) => ({ item, group: index })));
+  const rows = await sql.query<{ room_id: string; seq: string | number | null; at: Date | null }>(INSERT_GROUPS_SQL, [
+    items.map(({ item }) => item.event.room),
+    items.map(({ item }) => item.event.type),
+    items.map(({ item }) => item.json),
+    items.map(({ item }) => item.event.sender),
+    items.map(({ group }) => group),
   ]);
-  // A room's seqs, ascending, belong to its events in the order given.
-  const seqsByRoom = new Map<string, StoredRow[]>();
+  const existing = new Set(rows.filter((row) => row.seq === null).map((row) => row.room_id));
+  // A room's seqs, ascending, belong to its kept events in the order given.
+  const seqsByRoom = new Map<string, { seq: number; at: Date }[]>();
   for (const row of rows) {
+    if (row.seq === null || row.at === null) continue;
     const roomRows = seqsByRoom.get(row.room_id) ?? [];
-    roomRows.push(row);
+    roomRows.push({ seq: Number(row.seq), at: row.at });
     seqsByRoom.set(row.room_id, roomRows);
   }
-  for (const roomRows of seqsByRoom.values()) roomRows.sort((a, b) => Number(a.seq) - Number(b.seq));
-  return items.map(({ event }) => {
-    const row = seqsByRoom.get(event.room)?.shift();
-    return row ? { ...event, seq: Number(row.seq), at: row.at } : null;
+  for (const roomRows of seqsByRoom.values()) roomRows.sort((a, b) => a.seq - b.seq);
+  return groups.map((group) => {
+    const unknown = group.find(({ event }) => !existing.has(event.room));
+    if (unknown) return { unknownRoom: unknown.event.room };
+    return {
+      events: group.map(({ event }) => {
+        const row = seqsByRoom.get(event.room)!.shift()!;
+        return { ...event, seq: row.seq, at: row.at };
+      }),
+    };
   });
 }
 
 /** Stores every event in one statement, or none of them: throws `RoomNotFound` naming an unknown room. */
 export async function insertAllOrNone(sql: SqlExecutor, items: readonly SerialisedEvent[]): Promise<RoomEvent[]> {
-  const stored = await insertEvents(sql, items, { allOrNone: true });
-  if (stored.every((event) => event !== null)) return stored as RoomEvent[];
-  const rooms = [...new Set(items.map((item) => item.event.room))];
-  const known = await sql.query<{ id: string }>('SELECT id FROM rooms WHERE id = ANY($1::text[])', [rooms]);
-  const knownIds = new Set(known.map((row) => row.id));
-  throw new RoomNotFound(rooms.find((room) => !knownIds.has(room)) ?? rooms[0]!);
+  const [stored] = await insertGroups(sql, [items]);
+  if (stored && 'events' in stored) return stored.events;
+  throw new RoomNotFound(stored?.unknownRoom ?? items[0]!.event.room);
 }
