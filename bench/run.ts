@@ -1,8 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { compileBenchPrograms } from './compile.js';
-import { machineInfo, storageDescription } from './report/machine.js';
+import { machineInfo, openFilesHardLimit, storageDescription } from './report/machine.js';
 import { renderMarkdown } from './report/markdown.js';
 import type { BenchResults, TargetResults } from './report/results.js';
 import { updateReadme, writeResults } from './report/write-results.js';
@@ -10,11 +10,10 @@ import { runFanOut } from './scenarios/fan-out.js';
 import { runIdleMemory } from './scenarios/idle-memory.js';
 import { runManyRooms } from './scenarios/many-rooms.js';
 import { runPublishThroughput } from './scenarios/publish-throughput.js';
-import { scaleOutSkipReason } from './scenarios/scale-out.js';
 import { type Session, progress, withSession } from './scenarios/session.js';
 import { profileRoomcastFanOut } from './profile.js';
 import { type BenchSettings, benchSettings } from './settings.js';
-import type { TargetKind } from './shared/commands.js';
+import { TARGET_KINDS, type TargetKind } from './shared/commands.js';
 import { peerLauncher } from './targets/peer-target.js';
 import { roomcastLauncher } from './targets/roomcast-target.js';
 import type { TargetLauncher } from './targets/target.js';
@@ -36,7 +35,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const isQuick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
   const settings = benchSettings(isQuick);
-  checkMachine(settings);
+  const openFilesLimit = openFilesHardLimit();
+  checkMachine(settings, openFilesLimit);
   if (!args.includes('--no-build')) buildRoomcast();
   await compileBenchPrograms();
   const postgresUrl = process.env.DATABASE_URL || undefined;
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString().slice(0, 10),
     command: commandLine(args),
     settings,
-    machine: machineInfo(),
+    machine: machineInfo(openFilesLimit),
     storage,
     targets: Object.fromEntries(kinds.map((kind) => [kind, { errors: {} }])),
   };
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   results.durationMs = Date.now() - startedAt;
   const markdown = renderMarkdown(results);
   process.stdout.write(`${markdown}\n`);
-  if (isQuick || kinds.length < 3 || scenarios.size < ALL_SCENARIOS.length)
+  if (isQuick || kinds.length < TARGET_KINDS.length || scenarios.size < ALL_SCENARIOS.length)
     return progress('bench', 'quick or partial run: nothing written');
   const path = await writeResults(results, markdown);
   await updateReadme(markdown);
@@ -108,9 +108,8 @@ async function runRoomcastOnly(
     }
   }
   if (!scenarios.has('scaleOut')) return;
-  const skipped = scaleOutSkipReason();
-  if (skipped !== undefined) {
-    results.scaleOut = { skipped };
+  if (!process.env.REDIS_URL) {
+    results.scaleOut = { skipped: 'not run: REDIS_URL is not set' };
     return;
   }
   // A prefix of its own keeps the run's channels apart from anything else using the same Redis.
@@ -145,20 +144,19 @@ function selectedScenarios(args: readonly string[]): Set<ScenarioName> {
 }
 
 function selectedKinds(args: readonly string[]): TargetKind[] {
-  const all: TargetKind[] = ['roomcast', 'ws-raw', 'socket.io'];
   const chosen = args.find((arg) => arg.startsWith('--targets='))?.slice('--targets='.length);
-  if (!chosen) return all;
+  if (!chosen) return [...TARGET_KINDS];
   const kinds = chosen.split(',') as TargetKind[];
-  const unknown = kinds.filter((kind) => !all.includes(kind));
-  if (unknown.length > 0) throw new Error(`unknown targets: ${unknown.join(', ')} (known: ${all.join(', ')})`);
+  const unknown = kinds.filter((kind) => !TARGET_KINDS.includes(kind));
+  if (unknown.length > 0) throw new Error(`unknown targets: ${unknown.join(', ')} (known: ${TARGET_KINDS.join(', ')})`);
   return kinds;
 }
 
-function checkMachine(settings: BenchSettings): void {
+function checkMachine(settings: BenchSettings, openFilesLimit: string): void {
   if (cpus().length < 2)
     throw new Error('the benchmark pins the server and the load generator to two cores; this machine has one');
   if (spawnSync('taskset', ['--version']).status !== 0) throw new Error('taskset (util-linux) is required');
-  const openFiles = Number(execFileSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim());
+  const openFiles = Number(openFilesLimit);
   if (openFiles < settings.idle.connections + 1000) {
     progress(
       'bench',

@@ -8,7 +8,7 @@ export class DeliverySink {
   sampleEvery = 1;
   private latencies: number[] = [];
 
-  /** Starts a new window: counts from zero, sampling one message in `sampleEvery`. */
+  /** Starts a new window: counts from zero, sampling one message in `sampleEvery` on average. */
   reset(sampleEvery: number): void {
     this.delivered = 0;
     this.dropped = 0;

@@ -7,6 +7,7 @@ import type {
   PublishResult,
   TargetAddress,
 } from '../shared/commands.js';
+import { forEachConcurrently } from '../shared/concurrency.js';
 import { cpuSnapshot, cpuUsage } from '../shared/proc-stats.js';
 import { type ClientProtocol, clientProtocol } from './client-protocols.js';
 import { DeliverySink } from './delivery-sink.js';
@@ -39,7 +40,7 @@ export class LoadGenerator {
     let firstError: string | undefined;
     const opened: Subscriber[] = [];
     const before = cpuSnapshot(this.target.serverPid);
-    await inBatches(fresh, command.concurrency, (subscriber) =>
+    await forEachConcurrently(fresh, command.concurrency, (subscriber) =>
       subscriber.open(this.target.host, this.target.port).then(
         () => void opened.push(subscriber),
         (error: Error) => void (firstError ??= error.message),
@@ -47,7 +48,7 @@ export class LoadGenerator {
     );
     const handshaken = cpuSnapshot(this.target.serverPid);
     let subscribed = 0;
-    await inBatches(opened, command.concurrency, (subscriber) =>
+    await forEachConcurrently(opened, command.concurrency, (subscriber) =>
       subscriber.subscribe().then(
         () => void subscribed++,
         (error: Error) => void (firstError ??= error.message),
@@ -115,15 +116,9 @@ export class LoadGenerator {
     };
   }
 
-  disconnect(): { closed: number } {
-    for (const subscriber of this.subscribers) subscriber.close();
-    const closed = this.subscribers.length;
-    this.subscribers = [];
-    return { closed };
-  }
-
   close(): void {
-    this.disconnect();
+    for (const subscriber of this.subscribers) subscriber.close();
+    this.subscribers = [];
     this.publisher.close();
   }
 
@@ -158,14 +153,6 @@ export class LoadGenerator {
     }
     return this.sink.delivered >= expected ? performance.now() : lastProgressAt;
   }
-}
-
-async function inBatches<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 function sumOver(counts: Map<string, number>, value: (room: string, count: number) => number): number {

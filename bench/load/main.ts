@@ -16,8 +16,6 @@ function run(command: LoadCommand): Promise<unknown> | unknown {
       return generator.publish(command);
     case 'hammer':
       return generator.hammer(command);
-    case 'disconnect':
-      return generator.disconnect();
   }
 }
 

@@ -19,16 +19,13 @@ export class Subscriber implements FrameHandler {
   private phase: Phase = 'upgrading';
   private response = Buffer.alloc(0);
   private readonly reader = new FrameReader(this);
-  private untilSample: number;
   private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
   constructor(
     readonly room: string,
     private readonly protocol: ClientProtocol,
     private readonly sink: DeliverySink,
-  ) {
-    this.untilSample = 1 + Math.floor(Math.random() * sink.sampleEvery);
-  }
+  ) {}
 
   get isReady(): boolean {
     return this.phase === 'ready';
@@ -63,9 +60,8 @@ export class Subscriber implements FrameHandler {
 
   wantsPayload(opcode: number, length: number): boolean {
     if (this.phase !== 'ready' || opcode !== Opcode.text || length <= 1) return true;
-    if (--this.untilSample > 0) return false;
-    this.untilSample = this.sink.sampleEvery;
-    return true;
+    // One message in `sampleEvery` on average, each subscriber at its own random positions.
+    return Math.random() * this.sink.sampleEvery < 1;
   }
 
   onFrame(opcode: number, payload: Buffer | undefined): void {

@@ -18,7 +18,12 @@ export interface MachineInfo {
 
 const PACKAGES = ['ws', 'socket.io', 'engine.io', 'express', 'pg', '@electric-sql/pglite', 'jose'];
 
-export function machineInfo(): MachineInfo {
+/** `ulimit -Hn`: a number, or `unlimited`. */
+export function openFilesHardLimit(): string {
+  return execFileSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
+}
+
+export function machineInfo(openFilesLimit: string): MachineInfo {
   const roomcast = packageVersion('.');
   return {
     cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -30,7 +35,7 @@ export function machineInfo(): MachineInfo {
       ...Object.fromEntries(PACKAGES.map((name) => [name, packageVersion(`node_modules/${name}`)])),
     },
     loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
-    openFilesLimit: execFileSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim(),
+    openFilesLimit,
   };
 }
 

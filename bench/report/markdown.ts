@@ -1,10 +1,9 @@
 import type { FanOutResult } from '../scenarios/fan-out.js';
 import type { ThroughputRun } from '../scenarios/publish-throughput.js';
 import type { CpuUsage } from '../shared/proc-stats.js';
-import type { TargetKind } from '../shared/commands.js';
+import { TARGET_KINDS, type TargetKind } from '../shared/commands.js';
 import type { BenchResults, TargetResults } from './results.js';
 
-const KINDS: readonly TargetKind[] = ['roomcast', 'ws-raw', 'socket.io'];
 type Values = Partial<Record<TargetKind, number>>;
 
 /** A measured row: one number per target, with the ratios and, when issue 8 sets one, its target. */
@@ -138,7 +137,7 @@ function renderSetting(results: BenchResults): string[] {
 }
 
 function renderMainTable(results: BenchResults): string[] {
-  const present = KINDS.filter((kind) => results.targets[kind]);
+  const present = TARGET_KINDS.filter((kind) => results.targets[kind]);
   const lines = [
     `| metric | ${present.join(' | ')} | roomcast/ws-raw | roomcast/socket.io | issue 8 target | met |`,
     `| --- | ${present.map(() => '---:').join(' | ')} | ---: | ---: | --- | --- |`,
@@ -205,7 +204,7 @@ function renderScaleOut(results: BenchResults): string {
 }
 
 function renderSteps(results: BenchResults): string[] {
-  return KINDS.flatMap((kind) => {
+  return TARGET_KINDS.flatMap((kind) => {
     const fanOut: FanOutResult | undefined = results.targets[kind]?.fanOut;
     if (!fanOut) return [];
     const steps = fanOut.steps.map(

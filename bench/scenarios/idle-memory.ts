@@ -1,3 +1,4 @@
+import { setTimeout as settle } from 'node:timers/promises';
 import type { ConnectResult } from '../shared/commands.js';
 import { residentBytes } from '../shared/proc-stats.js';
 import type { BenchSettings } from '../settings.js';
@@ -45,8 +46,4 @@ export async function runIdleMemory(
     subscribesPerSecond: connect.subscribeMs > 0 ? connect.opened / (connect.subscribeMs / 1000) : undefined,
     connect,
   };
-}
-
-function settle(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,7 +1,8 @@
 import type { CpuUsage } from './proc-stats.js';
 
-/** The three servers the benchmark compares; each speaks its own client protocol. */
-export type TargetKind = 'roomcast' | 'socket.io' | 'ws-raw';
+/** The three servers the benchmark compares, in the report's order; each speaks its own client protocol. */
+export const TARGET_KINDS = ['roomcast', 'ws-raw', 'socket.io'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** How the load generator reaches a running target. */
 export interface TargetAddress {
@@ -48,7 +49,7 @@ export interface PublishCommand {
   readonly rooms: readonly string[];
   readonly rate: number;
   readonly durationMs: number;
-  /** Each subscriber parses one message in this many for its timestamp. */
+  /** Each subscriber parses one message in this many (on average, at random) for its timestamp. */
   readonly sampleEvery: number;
 }
 
@@ -93,18 +94,13 @@ export interface HammerResult {
   readonly usage: CpuUsage;
 }
 
-export interface DisconnectCommand {
-  readonly kind: 'disconnect';
-}
-
-export type LoadCommand = ConnectCommand | PublishCommand | HammerCommand | DisconnectCommand;
+export type LoadCommand = ConnectCommand | PublishCommand | HammerCommand;
 
 /** What each command answers. */
 export interface LoadResults {
   connect: ConnectResult;
   publish: PublishResult;
   hammer: HammerResult;
-  disconnect: { readonly closed: number };
 }
 
 /** A message on the IPC channel between the harness and the load generator. */

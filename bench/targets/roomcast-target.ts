@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestDatabase, postgresTestDatabase } from '../../test/support/databases.js';
 import { signToken } from '../../test/support/tokens.js';
+import { forEachConcurrently } from '../shared/concurrency.js';
 import { freePort, spawnPinned, waitUntilReady } from './pinned-process.js';
 import { SERVER_CORE, type RunningTarget, type TargetLauncher } from './target.js';
 
@@ -70,18 +71,13 @@ export async function roomcastLauncher(
 }
 
 async function createRooms(baseUrl: string, token: string, rooms: readonly string[]): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < rooms.length) {
-      const id = rooms[next++]!;
-      const res = await fetch(`${baseUrl}/v1/rooms`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ id, name: id }),
-      });
-      if (res.status !== 201 && res.status !== 409)
-        throw new Error(`creating room ${id}: ${res.status} ${await res.text()}`);
-    }
-  };
-  await Promise.all(Array.from({ length: ROOM_CREATION_CONCURRENCY }, worker));
+  await forEachConcurrently(rooms, ROOM_CREATION_CONCURRENCY, async (id) => {
+    const res = await fetch(`${baseUrl}/v1/rooms`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id, name: id }),
+    });
+    if (res.status !== 201 && res.status !== 409)
+      throw new Error(`creating room ${id}: ${res.status} ${await res.text()}`);
+  });
 }
