@@ -5,8 +5,11 @@ import { build } from 'esbuild';
 
 const sourceDir = fileURLToPath(new URL('./src/', import.meta.url));
 
-/** Where `npm run build` puts the demo; the server serves this directory (see src/container.ts). */
-export const DEMO_BUNDLE_DIR = fileURLToPath(new URL('../dist/demo/', import.meta.url));
+/**
+ * Where `npm run build` puts the demo. Its twin is DEMO_BUNDLE_DIR in src/container.ts, the
+ * directory the server serves: src/ cannot import demo/, so keep the two equal.
+ */
+const DEMO_BUNDLE_DIR = fileURLToPath(new URL('../dist/demo/', import.meta.url));
 
 /** Bundles the demo page (and the client library it uses) into `outDir`: index.html, demo.css, demo.js. */
 export async function buildDemo(outDir = DEMO_BUNDLE_DIR): Promise<void> {

@@ -45,8 +45,16 @@ async function signIn(form: HTMLFormElement): Promise<void> {
     }
     throw error;
   }
-  // Each reconnect asks for a fresh token, as an app whose tokens expire would.
-  const getToken = async () => (token = pasted || (await devToken(userId, name)));
+  // The first connection uses the token just fetched; each reconnect asks for a fresh one, as an
+  // app whose tokens expire would.
+  let isTokenFresh = true;
+  const getToken = async () => {
+    if (isTokenFresh) {
+      isTokenFresh = false;
+      return token;
+    }
+    return (token = pasted || (await devToken(userId, name)));
+  };
   api = new Api(() => token);
   client = connect({
     url: `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/v1/ws`,
