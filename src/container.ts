@@ -151,23 +151,26 @@ export function registerAll(
       single((c) => new ClusterPusher(c.resolve(SequencedDelivery), c.resolve(WsHub), c.resolve(RedisBroker))),
     );
     container.register(TOKENS.RoomFeed, { useToken: SequencedDelivery });
-  } else {
-    container.register(TOKENS.Pusher, { useToken: WsHub });
-    container.register(TOKENS.RoomFeed, { useValue: IN_PROCESS_FEED });
-  }
-  container.register(
-    TOKENS.Presence,
-    single(() =>
-      redis
-        ? new RedisPresence(
+    container.register(
+      TOKENS.Presence,
+      single(
+        () =>
+          new RedisPresence(
             redis.commands,
             { nodeId: redis.nodeId, prefix: config.redisPrefix, ttlMs: config.presenceTtlMs },
             announce,
             logger,
-          )
-        : new LocalPresence(announce),
-    ),
-  );
+          ),
+      ),
+    );
+  } else {
+    container.register(TOKENS.Pusher, { useToken: WsHub });
+    container.register(TOKENS.RoomFeed, { useValue: IN_PROCESS_FEED });
+    container.register(
+      TOKENS.Presence,
+      single(() => new LocalPresence(announce)),
+    );
+  }
   container.register(
     TOKENS.TokenService,
     single(

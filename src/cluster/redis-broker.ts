@@ -36,7 +36,7 @@ export class RedisBroker implements HealthCheck {
 
   /** Listens from now on; subscribes again, and tells `listener`, whenever the connection comes back. */
   listen(listener: BrokerListener): void {
-    this.subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.receive(message, listener));
+    this.subscriber.on('message', (_channel: string, message: string) => this.receive(message, listener));
     this.subscriber.on('close', () => {
       this.isSubscribed = false;
     });
@@ -88,8 +88,8 @@ export class RedisBroker implements HealthCheck {
     }
   }
 
-  private receive(raw: Buffer, listener: BrokerListener): void {
-    const message = decodeBrokerMessage(raw.toString('utf8'));
+  private receive(raw: string, listener: BrokerListener): void {
+    const message = decodeBrokerMessage(raw);
     if (!message) {
       this.logger.warn('broker message ignored: not understood');
       return;

@@ -5,6 +5,12 @@ import { PresenceCounts } from '../domain/presence-counts.js';
 import type { User } from '../domain/user.js';
 import { ADJUST_PRESENCE, WITHDRAW_NODE } from './presence-scripts.js';
 
+/** The presence scripts, defined on the connection: sent once, then run by their SHA (EVALSHA). */
+interface PresenceScripts {
+  adjustPresence(...keysThenArgs: (string | number)[]): Promise<number>;
+  withdrawPresenceNode(nodeKey: string, prefix: string): Promise<string[]>;
+}
+
 export interface RedisPresenceOptions {
   readonly nodeId: string;
   readonly prefix: string;
@@ -27,6 +33,7 @@ export class RedisPresence implements Presence {
   private version = 0;
   private syncedThrough = 0;
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly scripts: PresenceScripts;
 
   constructor(
     private readonly redis: Redis,
@@ -34,6 +41,9 @@ export class RedisPresence implements Presence {
     private readonly announce: PresenceAnnouncer,
     private readonly logger: Logger,
   ) {
+    redis.defineCommand('adjustPresence', { numberOfKeys: 3, lua: ADJUST_PRESENCE });
+    redis.defineCommand('withdrawPresenceNode', { numberOfKeys: 1, lua: WITHDRAW_NODE });
+    this.scripts = redis as unknown as PresenceScripts;
     this.heartbeat = setInterval(() => this.enqueue(() => this.beat()), Math.max(50, options.ttlMs / 3));
     this.heartbeat.unref();
     this.enqueue(() => this.beat());
@@ -68,7 +78,8 @@ export class RedisPresence implements Presence {
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
     this.enqueue(async () => {
-      await this.withdraw(this.options.nodeId);
+      // Normally empty (each closed client was taken out already), unless Redis missed some of that.
+      for (const gone of await this.withdraw(this.options.nodeId)) this.announce(gone.roomId, gone.user, 'left');
       await this.redis.zrem(this.key('nodes'), this.options.nodeId);
     });
     await this.chain;
@@ -117,7 +128,7 @@ export class RedisPresence implements Presence {
   }
 
   private async withdraw(nodeId: string): Promise<{ roomId: string; user: Pick<User, 'id' | 'name'> }[]> {
-    const flat = (await this.redis.eval(WITHDRAW_NODE, 1, this.key(`node:${nodeId}`), this.options.prefix)) as string[];
+    const flat = await this.scripts.withdrawPresenceNode(this.key(`node:${nodeId}`), this.options.prefix);
     const gone = [];
     for (let i = 0; i + 2 < flat.length; i += 3)
       gone.push({ roomId: flat[i]!, user: { id: flat[i + 1]!, name: flat[i + 2]! } });
@@ -128,7 +139,7 @@ export class RedisPresence implements Presence {
   private async adjustShare(roomId: string, user: Pick<User, 'id' | 'name'>, delta: number): Promise<number> {
     const keys = [this.key(`node:${this.options.nodeId}`), this.key(`count:${roomId}`), this.key(`name:${roomId}`)];
     const args = [field(roomId, user.id), user.id, user.name, delta];
-    return (await this.redis.eval(ADJUST_PRESENCE, 3, ...keys, ...args)) as number;
+    return this.scripts.adjustPresence(...keys, ...args);
   }
 
   private key(name: string): string {

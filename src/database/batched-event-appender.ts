@@ -69,9 +69,7 @@ export class BatchedEventAppender {
       const lone = batch.length === 1 && batch[0]!.items.length === 1 ? batch[0]!.items[0]! : undefined;
       // A lone event takes the simpler statement: cheaper to plan, the same result.
       if (lone) {
-        const stored = await insertEvent(this.sql, lone);
-        if (stored) batch[0]!.resolve([stored]);
-        else batch[0]!.reject(new RoomNotFound(lone.event.room));
+        batch[0]!.resolve([await insertEvent(this.sql, lone)]);
         return;
       }
       const outcomes = await insertGroups(

@@ -9,7 +9,6 @@ export interface SerialisedEvent {
 }
 
 interface StoredRow {
-  room_id: string;
   seq: string | number;
   at: Date;
 }
@@ -29,7 +28,7 @@ const INSERT_ONE_SQL = `
   WITH next AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq)
   INSERT INTO events (room_id, seq, type, data, sender)
   SELECT $1, last_seq, $2, $3::json, $4 FROM next
-  RETURNING room_id, seq, at`;
+  RETURNING seq, at`;
 
 /*
  * The same for many events in one statement, in groups that are each stored whole or not at all.
@@ -67,11 +66,12 @@ const INSERT_GROUPS_SQL = `
   SELECT room_id, seq, at FROM stored
   UNION ALL SELECT id, NULL, NULL FROM locked`;
 
-/** Stores the event with its room's next seq; null when the room does not exist. */
-export async function insertEvent(sql: SqlExecutor, item: SerialisedEvent): Promise<RoomEvent | null> {
+/** Stores the event with its room's next seq; throws `RoomNotFound` when the room does not exist. */
+export async function insertEvent(sql: SqlExecutor, item: SerialisedEvent): Promise<RoomEvent> {
   const { event, json } = item;
   const [row] = await sql.query<StoredRow>(INSERT_ONE_SQL, [event.room, event.type, json, event.sender]);
-  return row ? { ...event, seq: Number(row.seq), at: row.at } : null;
+  if (!row) throw new RoomNotFound(event.room);
+  return { ...event, seq: Number(row.seq), at: row.at };
 }
 
 /** A group's outcome: its events as stored, or the room that made it be refused whole. */
@@ -117,7 +117,7 @@ export async function insertGroups(
 
 /** Stores every event in one statement, or none of them: throws `RoomNotFound` naming an unknown room. */
 export async function insertAllOrNone(sql: SqlExecutor, items: readonly SerialisedEvent[]): Promise<RoomEvent[]> {
-  const [stored] = await insertGroups(sql, [items]);
-  if (stored && 'events' in stored) return stored.events;
-  throw new RoomNotFound(stored?.unknownRoom ?? items[0]!.event.room);
+  const [stored] = (await insertGroups(sql, [items])) as [StoredGroup];
+  if ('events' in stored) return stored.events;
+  throw new RoomNotFound(stored.unknownRoom);
 }

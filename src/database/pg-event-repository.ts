@@ -25,9 +25,7 @@ export class PgEventRepository implements EventRepository {
 
   async append(event: NewRoomEvent): Promise<RoomEvent> {
     if (this.batcher) return this.batcher.append(event);
-    const stored = await insertEvent(this.sql, serialiseEvent(event));
-    if (!stored) throw new RoomNotFound(event.room);
-    return stored;
+    return insertEvent(this.sql, serialiseEvent(event));
   }
 
   appendAll(events: readonly NewRoomEvent[]): Promise<RoomEvent[]> {

@@ -20,6 +20,8 @@ const RESERVED_TYPE_PREFIXES = ['member.', 'presence.'];
 
 export const MEMBER_JOINED = 'member.joined';
 export const MEMBER_LEFT = 'member.left';
+export const PRESENCE_JOINED = 'presence.joined';
+export const PRESENCE_LEFT = 'presence.left';
 
 /** Types the server emits itself; nobody may publish them. */
 export function isReservedType(type: string): boolean {

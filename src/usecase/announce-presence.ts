@@ -1,11 +1,9 @@
 import type { PresenceChange } from '../domain/ports/presence.js';
 import type { UnitOfWork } from '../domain/ports/repositories.js';
 import { RoomNotFound } from '../domain/errors.js';
+import { PRESENCE_JOINED, PRESENCE_LEFT } from '../domain/room-event.js';
 import type { User } from '../domain/user.js';
 import type { OrderedPublisher } from './ordered-publisher.js';
-
-export const PRESENCE_JOINED = 'presence.joined';
-export const PRESENCE_LEFT = 'presence.left';
 
 /**
  * Tells a room that a user's first connection to it opened or their last one closed: a stored
@@ -23,8 +21,9 @@ export class AnnouncePresence {
 
   execute(roomId: string, user: Pick<User, 'id' | 'name'>, change: PresenceChange): void {
     const type = change === 'joined' ? PRESENCE_JOINED : PRESENCE_LEFT;
+    // An append outside a unit of work: it goes with the room's other appends, in call order.
     const stored = this.publisher
-      .storeAndPush(roomId, () =>
+      .appendAndPush(roomId, () =>
         this.uow.repos.events.append({
           room: roomId,
           type,

@@ -28,11 +28,7 @@ export class OrderedPublisher {
       if (event) this.pusher.push(event);
       return event;
     });
-    const tail = this.setTail(roomId, result);
-    this.barriers.set(roomId, tail);
-    void tail.then(() => {
-      if (this.barriers.get(roomId) === tail) this.barriers.delete(roomId);
-    });
+    keepUntilSettled(this.barriers, roomId, this.setTail(roomId, result));
     return result;
   }
 
@@ -89,10 +85,15 @@ export class OrderedPublisher {
 
   private setTail(roomId: string, result: Promise<unknown>): Promise<unknown> {
     const tail = result.catch(() => undefined);
-    this.tails.set(roomId, tail);
-    void tail.then(() => {
-      if (this.tails.get(roomId) === tail) this.tails.delete(roomId);
-    });
+    keepUntilSettled(this.tails, roomId, tail);
     return tail;
   }
+}
+
+/** Holds `settling` as the room's entry until it settles, unless a later one took its place. */
+function keepUntilSettled(entries: Map<string, Promise<unknown>>, roomId: string, settling: Promise<unknown>): void {
+  entries.set(roomId, settling);
+  void settling.then(() => {
+    if (entries.get(roomId) === settling) entries.delete(roomId);
+  });
 }

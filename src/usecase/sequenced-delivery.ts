@@ -105,11 +105,8 @@ export class SequencedDelivery implements RoomFeed {
       throw error;
     });
     const cursor = this.cursors.get(roomId)!;
-    if (!room) {
-      this.cursors.delete(roomId);
-      return;
-    }
-    cursor.last = room.lastSeq;
+    // A room created after this read starts from seq 0; one that never appears is forgotten when idle.
+    cursor.last = room?.lastSeq ?? 0;
     await this.catchUp(roomId, cursor);
   }
 

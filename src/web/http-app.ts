@@ -15,7 +15,7 @@ import { requestLog } from './request-log.js';
 import type { KeyedRateLimiter } from './rate-limiter.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
-import { type RoomUseCases, roomRoutes } from './routes/room-routes.js';
+import { BATCH_PUBLISH_PATH, type RoomUseCases, roomRoutes } from './routes/room-routes.js';
 
 /** Room event data may be 64 KiB; the rest of a body needs far less than this margin. */
 const BODY_LIMIT_BYTES = 80 * 1024;
@@ -66,7 +66,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     if (deps.isStopping()) throw new ApiError('unavailable', 'server is shutting down');
     next();
   });
-  app.use(jsonBody((req) => (req.path === '/v1/events' ? BATCH_BODY_LIMIT_BYTES : BODY_LIMIT_BYTES)));
+  app.use(`/v1${BATCH_PUBLISH_PATH}`, jsonBody(BATCH_BODY_LIMIT_BYTES));
+  app.use(jsonBody(BODY_LIMIT_BYTES));
   if (deps.isDevMode) {
     app.use(
       '/v1',

@@ -1,4 +1,4 @@
-import { parse as parseContentType } from 'content-type';
+import { type ContentType, parse as parseContentType } from 'content-type';
 import type { Request, RequestHandler } from 'express';
 import { ApiError } from './errors.js';
 
@@ -10,12 +10,12 @@ const notJson = () => new ApiError('invalid_request', 'body: not valid JSON');
  * decoding cost about 85 µs of CPU per request here, a third of a whole publish (issue 8).
  * Takes UTF-8 JSON objects and arrays without a Content-Encoding; a request that is not JSON
  * (by its Content-Type) is left alone, with `req.body` undefined, for the route's validation.
+ * A body already read (by a reader mounted on a more specific path) is left as it is.
  */
-export function jsonBody(limitBytesFor: (req: Request) => number): RequestHandler {
+export function jsonBody(limitBytes: number): RequestHandler {
   return (req, _res, next) => {
-    const contentType = req.headers['content-type'];
-    if (contentType === undefined || !hasBody(req) || !isJsonMediaType(contentType)) return next();
-    const limitBytes = limitBytesFor(req);
+    const contentType = req.body === undefined && hasBody(req) ? jsonContentType(req) : undefined;
+    if (!contentType) return next();
     const refusal = refusalOf(req, contentType, limitBytes);
     if (refusal) return next(refusal);
     readJson(req, limitBytes, next);
@@ -42,7 +42,10 @@ function readJson(req: Request, limitBytes: number, next: (error?: unknown) => v
   req.once('error', () => settle(new ApiError('invalid_request', 'request: body not received')));
   req.once('end', () => {
     if (isSettled) return;
-    const text = Buffer.concat(chunks, size).toString('utf8');
+    // A byte order mark is not JSON, but body-parser accepted (and dropped) it.
+    const text = Buffer.concat(chunks, size)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
     if (text.trim() === '') {
       req.body = {};
       return settle();
@@ -59,7 +62,7 @@ function readJson(req: Request, limitBytes: number, next: (error?: unknown) => v
 }
 
 /** Why the body cannot be read at all, before a byte of it is: its size, encoding or charset. */
-function refusalOf(req: Request, contentType: string, limitBytes: number): ApiError | undefined {
+function refusalOf(req: Request, contentType: ContentType, limitBytes: number): ApiError | undefined {
   if (Number(req.headers['content-length']) > limitBytes) return tooLarge();
   const encoding = req.headers['content-encoding']?.trim().toLowerCase();
   if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
@@ -68,7 +71,7 @@ function refusalOf(req: Request, contentType: string, limitBytes: number): ApiEr
       `body: Content-Encoding '${encoding}' is not supported; send it uncompressed`,
     );
   }
-  const charset = charsetOf(contentType);
+  const charset = contentType.parameters.charset?.toLowerCase();
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     return new ApiError('invalid_request', 'body: unsupported charset; send UTF-8');
   }
@@ -81,15 +84,14 @@ function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && !Number.isNaN(Number(length)));
 }
 
-function isJsonMediaType(contentType: string): boolean {
+/** The request's Content-Type when it is JSON (`application/json` or any `+json` type). */
+function jsonContentType(req: Request): ContentType | undefined {
+  const header = req.headers['content-type'];
+  if (header === undefined) return undefined;
   try {
-    const { type } = parseContentType(contentType);
-    return type === 'application/json' || type.endsWith('+json');
+    const contentType = parseContentType(header);
+    return contentType.type === 'application/json' || contentType.type.endsWith('+json') ? contentType : undefined;
   } catch {
-    return false;
+    return undefined;
   }
-}
-
-function charsetOf(contentType: string): string | undefined {
-  return parseContentType(contentType).parameters.charset?.toLowerCase();
 }

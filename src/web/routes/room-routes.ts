@@ -54,7 +54,10 @@ const eventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-/** REST calls under /v1/rooms; `guard` (authentication and rate limit) runs before each, so unknown routes stay 404 without a token. */
+/** The batch publish route, under /v1 like the others: its body may be larger. */
+export const BATCH_PUBLISH_PATH = '/events';
+
+/** REST calls of rooms and events under /v1; `guard` (authentication and rate limit) runs before each, so unknown routes stay 404 without a token. */
 export function roomRoutes(useCases: RoomUseCases, guard: RequestHandler): Router {
   const router = Router();
 
@@ -102,7 +105,7 @@ export function roomRoutes(useCases: RoomUseCases, guard: RequestHandler): Route
     res.status(201).json(eventJson(await useCases.publishEvent.execute(currentUser(res), room, body.type, body.data)));
   });
 
-  router.post('/events', guard, async (req, res) => {
+  router.post(BATCH_PUBLISH_PATH, guard, async (req, res) => {
     const { events } = parseOrThrow(batchBody, req.body, 'body');
     const stored = await useCases.publishEventBatch.execute(currentUser(res), events);
     res.status(201).json({ items: stored.map(eventJson) });

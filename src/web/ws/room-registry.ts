@@ -13,8 +13,6 @@ export class RoomRegistry {
   private readonly byRoom = new Map<string, Map<HubClient, Subscription>>();
   private readonly byClient = new Map<HubClient, Map<string, Subscription>>();
   private subscriptionCount = 0;
-  /** The rooms each client receives live (its join succeeded); kept when a subscription is replaced. */
-  private readonly live = new Map<HubClient, Set<string>>();
 
   addClient(client: HubClient): void {
     if (!this.byClient.has(client)) this.byClient.set(client, new Map());
@@ -35,14 +33,9 @@ export class RoomRegistry {
 
   /** Marks the client as receiving the room live; true the first time (until the subscription is deleted). */
   markLive(client: HubClient, roomId: string): boolean {
-    if (!this.byClient.get(client)?.has(roomId)) return false;
-    let rooms = this.live.get(client);
-    if (!rooms) {
-      rooms = new Set();
-      this.live.set(client, rooms);
-    }
-    if (rooms.has(roomId)) return false;
-    rooms.add(roomId);
+    const subscription = this.get(client, roomId);
+    if (!subscription || subscription.isLive) return false;
+    subscription.isLive = true;
     return true;
   }
 
@@ -50,7 +43,9 @@ export class RoomRegistry {
   set(client: HubClient, roomId: string, subscription: Subscription): void {
     const rooms = this.byClient.get(client);
     if (!rooms) return;
-    if (!rooms.has(roomId)) this.subscriptionCount += 1;
+    const replaced = rooms.get(roomId);
+    if (replaced) subscription.isLive = replaced.isLive;
+    else this.subscriptionCount += 1;
     rooms.set(roomId, subscription);
     let members = this.byRoom.get(roomId);
     if (!members) {
@@ -67,15 +62,14 @@ export class RoomRegistry {
   /** Deletes the subscription; returns whether the client was receiving the room live. */
   delete(client: HubClient, roomId: string): boolean {
     const rooms = this.byClient.get(client);
-    if (!rooms?.delete(roomId)) return false;
+    const subscription = rooms?.get(roomId);
+    if (!rooms || !subscription) return false;
+    rooms.delete(roomId);
     this.subscriptionCount -= 1;
     const members = this.byRoom.get(roomId);
     members?.delete(client);
     if (members?.size === 0) this.byRoom.delete(roomId);
-    const live = this.live.get(client);
-    const wasLive = live?.delete(roomId) ?? false;
-    if (live?.size === 0) this.live.delete(client);
-    return wasLive;
+    return subscription.isLive;
   }
 
   subscribers(roomId: string): ReadonlyMap<HubClient, Subscription> | undefined {

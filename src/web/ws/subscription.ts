@@ -13,6 +13,8 @@ interface HeldEvent {
  * each event goes out at most once, in the order pushed, if the type filter admits it.
  */
 export class Subscription {
+  /** The connection's join of the room succeeded (it counts in presence); a replacing subscription keeps it. */
+  isLive = false;
   private afterSeq = 0;
   private held: HeldEvent[] | null = [];
   private heldBytes = 0;

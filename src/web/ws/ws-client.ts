@@ -17,7 +17,7 @@ export interface ClientEvents {
   /** The connection is gone (reported once, whatever ended it). */
   closed(client: WsClient, end: ClientEnd): void;
   /** The client could not keep up and is being closed with 1013; `closed` follows once the socket is gone. */
-  overflowed(client: WsClient, pendingBytes: number): void;
+  overflowed(pendingBytes: number): void;
 }
 
 /**
@@ -118,7 +118,7 @@ export class WsClient implements HubClient {
   overflow(reason: string): void {
     if (this.isClosing) return;
     this.endReason = 'overflow';
-    this.events.overflowed(this, this.pendingBytes);
+    this.events.overflowed(this.pendingBytes);
     this.abort(CloseCode.TryAgainLater, reason);
   }
 

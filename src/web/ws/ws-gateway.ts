@@ -136,7 +136,7 @@ export class WsGateway {
         logger.info({ userId: user.id, end }, 'websocket closed');
       },
       // The socket may take a while to close (its close frame waits behind what the peer has not read).
-      overflowed: (_client: WsClient, pendingBytes: number) =>
+      overflowed: (pendingBytes: number) =>
         logger.warn({ userId: user.id, pendingBytes }, 'slow consumer: closing with 1013'),
     });
     const session = new WsSession(client, { ...this.deps.session, hub, logger });

@@ -60,9 +60,10 @@ export class WsSession {
   }
 
   private async run(data: Buffer, isBinary: boolean, pendingVerdict: Promise<RateVerdict>): Promise<void> {
+    // Awaited first: a verdict left pending must not become an unhandled rejection.
+    const verdict = await pendingVerdict;
     // An expired token ends the connection (4001) before any more of its ops run.
     if (this.client.checkExpired()) return;
-    const verdict = await pendingVerdict;
     if (!verdict.isAllowed) {
       this.refuseOverRate(data, isBinary, verdict.retryAfterMs);
       return;
