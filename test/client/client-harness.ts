@@ -74,12 +74,6 @@ export async function rest(
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-/** Creates a room as the holder of `token`, who becomes its first member. */
-export async function createRoom(baseUrl: string, token: string, id: string): Promise<void> {
-  const created = await rest(baseUrl, token, 'POST', '/v1/rooms', { id, name: id });
-  if (created.status !== 201) throw new Error(`room ${id} not created: ${created.status}`);
-}
-
 /** The seqs of the events of one type, in delivery order. */
 export const seqsOfType = (events: readonly RoomEvent[], type: string) =>
   events.filter((event) => event.type === type).map((event) => event.seq);

@@ -1,18 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type JoinInfo, backoffDelay } from '../../client/src/index.js';
 import { type TestDatabase, testDatabase } from '../support/databases.js';
-import { publishOverRest, roomLastSeq, seqRange } from '../support/delivery-subscriber.js';
-import { eventually } from '../support/eventually.js';
+import { publishOverRest, roomFirstSeq, roomLastSeq, seqRange } from '../support/delivery-subscriber.js';
+import { eventually, eventuallyAsync } from '../support/eventually.js';
+import { createRoom } from '../support/rest.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';
-import {
-  FakeNetwork,
-  type RecordedClient,
-  connectRecorded,
-  createRoom,
-  recordEvents,
-  seqsOfType,
-} from './client-harness.js';
+import { FakeNetwork, type RecordedClient, connectRecorded, recordEvents, seqsOfType } from './client-harness.js';
 
 /** Short delays so that a test sees many reconnects quickly. */
 const FAST = { baseDelayMs: 20, maxDelayMs: 200, policyDelayMs: 300 };
@@ -158,7 +152,7 @@ describe('reconnecting', () => {
       await publishOverRest(trimming.baseUrl, ann, roomId, 20);
       const lastMissed = await roomLastSeq(trimming.baseUrl, ann, roomId);
       await eventually(() => trimming.app.hub.counts().clients === 0);
-      await eventuallyAsync(async () => (await firstKeptSeq(trimming, roomId)) > (room.seq ?? 0) + 1);
+      await eventuallyAsync(async () => (await roomFirstSeq(trimming.baseUrl, ann, roomId)) > (room.seq ?? 0) + 1);
       expect(tokensFetched).toBe(1);
 
       network.goOnline();
@@ -212,19 +206,3 @@ describe('backoff', () => {
     }
   });
 });
-
-async function firstKeptSeq(target: TestServer, roomId: string): Promise<number> {
-  const response = await fetch(`${target.baseUrl}/v1/rooms/${roomId}/events?after=0&limit=1`, {
-    headers: { Authorization: `Bearer ${ann}` },
-  });
-  return ((await response.json()) as { firstSeq: number }).firstSeq;
-}
-
-/** Like `eventually`, for a probe that must ask the server. */
-async function eventuallyAsync(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

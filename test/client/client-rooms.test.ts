@@ -2,17 +2,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RoomcastError } from '../../client/src/index.js';
 import { publishOverRest } from '../support/delivery-subscriber.js';
 import { eventually } from '../support/eventually.js';
+import { createRoom } from '../support/rest.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';
-import {
-  FakeNetwork,
-  type RecordedClient,
-  connectRecorded,
-  createRoom,
-  recordEvents,
-  rest,
-  seqsOfType,
-} from './client-harness.js';
+import { FakeNetwork, type RecordedClient, connectRecorded, recordEvents, rest, seqsOfType } from './client-harness.js';
 
 let server: TestServer;
 let ann: string;
@@ -192,6 +185,8 @@ describe('filter, unsubscribe, leave', () => {
     const { roomId, room, events, delivered } = await bobInNewRoom();
     await room.leave();
     await publishOverRest(server.baseUrl, ann, roomId, 2);
+    // The refusal comes after any push to this connection, so nothing can still be on its way.
+    await expect(room.publish('chat.message', 'no longer a member')).rejects.toMatchObject({ code: 'forbidden' });
     expect(await memberIds(roomId)).toEqual(['ann']);
     expect(events).toHaveLength(delivered);
   });

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildServer } from '../support/child-server.js';
 import { type TestCluster, startCluster, waitUntilReady } from '../support/cluster.js';
 import { ResumingSubscriber, publishOverRest, roomLastSeq, seqRange } from '../support/delivery-subscriber.js';
+import { eventuallyAsync } from '../support/eventually.js';
+import { createRoom } from '../support/rest.js';
 import { serviceUrl, skipReason } from '../support/services.js';
 import { type TcpProxy, startTcpProxy } from '../support/tcp-proxy.js';
 import { signToken } from '../support/tokens.js';
@@ -36,11 +38,7 @@ async function readiness(node: ChildServer): Promise<{ status: number; body: unk
 describe.skipIf(missing)(`a node that loses Redis ${missing ? skipReason(missing) : ''}`, { timeout: 120_000 }, () => {
   it('keeps publishing, reports the broker down, and on reconnect delivers everything both ways', async () => {
     const [healthy, cutOff] = cluster.nodes as [ChildServer, ChildServer];
-    await fetch(`${healthy.baseUrl}/v1/rooms`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${service}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ id: 'outage', name: 'outage' }),
-    });
+    await createRoom(healthy.baseUrl, service, 'outage');
     const onHealthy = new ResumingSubscriber(healthy.wsUrl, service, 'outage', 'on-healthy');
     const onCutOff = new ResumingSubscriber(cutOff.wsUrl, service, 'outage', 'on-cut-off');
     await onHealthy.join();
@@ -49,8 +47,12 @@ describe.skipIf(missing)(`a node that loses Redis ${missing ? skipReason(missing
     await onCutOff.reached(20);
 
     proxy.cut();
-    let ready = await readiness(cutOff);
-    for (let tries = 0; ready.status !== 503 && tries < 100; tries += 1) ready = await readiness(cutOff);
+    let ready: { status: number; body: unknown } | undefined;
+    await eventuallyAsync(
+      async () => (ready = await readiness(cutOff)).status === 503,
+      20_000,
+      'readyz failing on the cut-off node',
+    );
     expect(ready).toEqual({ status: 503, body: { error: { code: 'unavailable', message: 'not answering: broker' } } });
     // Both nodes go on storing what is published through them.
     expect(await publishOverRest(cutOff.baseUrl, service, 'outage', 30)).toHaveLength(30);

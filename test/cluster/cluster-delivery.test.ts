@@ -2,6 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildServer } from '../support/child-server.js';
 import { type TestCluster, dropRedisConnections, startCluster, waitUntilReady } from '../support/cluster.js';
 import { ResumingSubscriber, roomLastSeq, seqRange } from '../support/delivery-subscriber.js';
+import { createRoom } from '../support/rest.js';
 import { serviceUrl, skipReason } from '../support/services.js';
 import { signToken } from '../support/tokens.js';
 
@@ -25,12 +26,7 @@ afterEach(async () => {
 
 async function createRooms(node: ChildServer): Promise<void> {
   for (const id of ROOMS) {
-    const response = await fetch(`${node.baseUrl}/v1/rooms`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${service}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ id, name: id }),
-    });
-    expect(response.status).toBe(201);
+    await createRoom(node.baseUrl, service, id);
   }
 }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildServer } from '../support/child-server.js';
 import { type TestCluster, startCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
+import { bearer, createRoom } from '../support/rest.js';
 import { serviceUrl, skipReason } from '../support/services.js';
 import { signToken } from '../support/tokens.js';
 import { WsTestClient } from '../support/ws-test-client.js';
@@ -33,39 +34,25 @@ async function connect(node: ChildServer, token: string, room: string): Promise<
 }
 
 async function presence(node: ChildServer, room: string): Promise<{ userId: string; connections: number }[]> {
-  const response = await fetch(`${node.baseUrl}/v1/rooms/${room}/presence`, {
-    headers: { Authorization: `Bearer ${service}` },
-  });
+  const response = await fetch(`${node.baseUrl}/v1/rooms/${room}/presence`, { headers: bearer(service) });
   const body = (await response.json()) as { items: { userId: string; connections: number }[] };
   return body.items
     .map(({ userId, connections }) => ({ userId, connections }))
     .sort((a, b) => a.userId.localeCompare(b.userId));
 }
 
-/** Presence events a client received, as "type:userId". */
-function presenceEvents(client: WsTestClient, room: string): string[] {
-  return client
-    .events(room)
-    .filter((event) => String(event.type).startsWith('presence.'))
-    .map((event) => `${String(event.type)}:${(event.data as { userId: string }).userId}`);
-}
-
 describe.skipIf(missing)(`presence across nodes ${missing ? skipReason(missing) : ''}`, { timeout: 120_000 }, () => {
   it('counts connections on every node, announces first and last, and drops a killed node within the expiry', async () => {
     const [a, b, c] = cluster.nodes as [ChildServer, ChildServer, ChildServer];
     const room = 'lobby';
-    await fetch(`${a.baseUrl}/v1/rooms`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${service}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ id: room, name: room }),
-    });
+    await createRoom(a.baseUrl, service, room);
     const watcher = await connect(c, service, room);
     const [ann, bob] = await Promise.all([signToken('ann'), signToken('bob')]);
 
     await connect(a, ann, room);
     await connect(b, ann, room);
     await connect(a, bob, room);
-    await eventually(() => presenceEvents(watcher, room).length === 2, 10_000, 'two joined events');
+    await eventually(() => watcher.presenceEvents(room).length === 2, 10_000, 'two joined events');
     expect(await presence(c, room)).toEqual([
       { userId: 'ann', connections: 2 },
       { userId: 'bob', connections: 1 },
@@ -73,8 +60,8 @@ describe.skipIf(missing)(`presence across nodes ${missing ? skipReason(missing) 
 
     // Node A dies without a word: its share leaves presence once its heartbeat expires.
     cluster.kill(a);
-    await eventually(() => presenceEvents(watcher, room).length === 3, 5 * TTL_MS + 5_000, 'bob left');
-    expect(presenceEvents(watcher, room)).toEqual(['presence.joined:ann', 'presence.joined:bob', 'presence.left:bob']);
+    await eventually(() => watcher.presenceEvents(room).length === 3, 5 * TTL_MS + 5_000, 'bob left');
+    expect(watcher.presenceEvents(room)).toEqual(['presence.joined:ann', 'presence.joined:bob', 'presence.left:bob']);
     expect(await presence(c, room)).toEqual([{ userId: 'ann', connections: 1 }]);
   });
 });

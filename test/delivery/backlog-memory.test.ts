@@ -5,7 +5,8 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChildServer, spawnServer } from '../support/child-server.js';
 import { postgresTestDatabase } from '../support/databases.js';
-import { BULK_PUBLISHING, publishOverSockets, seqRange } from '../support/delivery-subscriber.js';
+import { publishOverSockets, seqRange } from '../support/delivery-subscriber.js';
+import { createRoom } from '../support/rest.js';
 import { serviceUrl } from '../support/services.js';
 import { signToken } from '../support/tokens.js';
 
@@ -48,7 +49,7 @@ afterAll(async () => {
 
 /** A server over the shared store, keeping more history than the test publishes. */
 function startServer(): Promise<ChildServer> {
-  return spawnServer({ ...store.env, ...BULK_PUBLISHING, HISTORY_MAX_EVENTS: '100000' });
+  return spawnServer({ ...store.env, HISTORY_MAX_EVENTS: '100000' });
 }
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -86,12 +87,7 @@ describe('replaying a large backlog', () => {
     const room = 'backlog';
     const filler = await startServer();
     server = filler;
-    const created = await fetch(`${filler.baseUrl}/v1/rooms`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${service}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ id: room, name: room }),
-    });
-    expect(created.status).toBe(201);
+    await createRoom(filler.baseUrl, service, room);
     const fillStarted = Date.now();
     await publishOverSockets(filler.wsUrl, service, room, EVENTS, 4, (i) => ({ i, PAYLOAD }));
     const fillMs = Date.now() - fillStarted;

@@ -2,8 +2,9 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResumingSubscriber, publishOverRest, roomLastSeq, seqRange } from '../support/delivery-subscriber.js';
 import { eventually } from '../support/eventually.js';
+import { bearer, createRoom } from '../support/rest.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
-import { signToken } from '../support/tokens.js';
+import { signToken, signTokens } from '../support/tokens.js';
 
 const CLIENTS = 10;
 const RECONNECTS = 10;
@@ -19,17 +20,16 @@ let users: string[];
 beforeAll(async () => {
   server = await startTestServer();
   service = await signToken('backend', { scope: 'service' });
-  users = await Promise.all(Array.from({ length: CLIENTS }, (_, c) => signToken(`racer-${c}`)));
+  users = await signTokens('racer-', CLIENTS);
 });
 afterAll(() => server?.stop());
 
 /** A fresh room of which every racer is a member: one `member.joined` each, seqs 1..CLIENTS. */
 async function racersRoom(): Promise<string> {
   const room = 'race';
-  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
-  await request(server.baseUrl).post('/v1/rooms').set(auth(service)).send({ id: room, name: room }).expect(201);
+  await createRoom(server.baseUrl, service, room);
   for (const token of users) {
-    await request(server.baseUrl).put(`/v1/rooms/${room}/members/me`).set(auth(token)).expect(201);
+    await request(server.baseUrl).put(`/v1/rooms/${room}/members/me`).set(bearer(token)).expect(201);
   }
   return room;
 }

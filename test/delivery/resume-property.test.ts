@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type JoinReply,
@@ -9,8 +8,9 @@ import {
   seqRange,
 } from '../support/delivery-subscriber.js';
 import { eventually } from '../support/eventually.js';
+import { createRoom } from '../support/rest.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
-import { signToken } from '../support/tokens.js';
+import { signToken, signTokens } from '../support/tokens.js';
 
 const MAX_CLIENTS = 4;
 
@@ -60,7 +60,7 @@ let runCounter = 0;
 beforeAll(async () => {
   server = await startTestServer();
   service = await signToken('backend', { scope: 'service' });
-  users = await Promise.all(Array.from({ length: MAX_CLIENTS }, (_, c) => signToken(`resumer-${c}`)));
+  users = await signTokens('resumer-', MAX_CLIENTS);
 });
 afterAll(() => server?.stop());
 
@@ -68,8 +68,7 @@ afterAll(() => server?.stop());
 async function startRun(clients: number): Promise<{ room: string; subscribers: ResumingSubscriber[] }> {
   runCounter += 1;
   const room = `resume-prop-${runCounter}`;
-  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
-  await request(server.baseUrl).post('/v1/rooms').set(auth(service)).send({ id: room, name: room }).expect(201);
+  await createRoom(server.baseUrl, service, room);
   const subscribers = users
     .slice(0, clients)
     .map((token, c) => new ResumingSubscriber(server.wsUrl, token, room, `resumer-${c}`));

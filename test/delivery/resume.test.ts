@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../support/eventually.js';
-import { BULK_PUBLISHING, publishOverRest, publishOverSockets, seqRange } from '../support/delivery-subscriber.js';
+import { publishOverRest, publishOverSockets, roomFirstSeq, seqRange } from '../support/delivery-subscriber.js';
+import { eventually, eventuallyAsync } from '../support/eventually.js';
+import { bearer, createRoom } from '../support/rest.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';
 import { type ServerFrame, WsTestClient } from '../support/ws-test-client.js';
@@ -13,7 +14,7 @@ let roomCounter = 0;
 const open: WsTestClient[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer(BULK_PUBLISHING);
+  server = await startTestServer();
   ann = await signToken('ann', { name: 'Ann' });
   service = await signToken('backend', { scope: 'service' });
 });
@@ -22,25 +23,23 @@ afterEach(async () => {
 });
 afterAll(() => server?.stop());
 
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
-
 async function connect(target: TestServer = server): Promise<WsTestClient> {
   const client = await WsTestClient.connect(target.wsUrl, ann);
   open.push(client);
   return client;
 }
 
-async function createRoom(target: TestServer = server): Promise<string> {
+async function newRoom(target: TestServer = server): Promise<string> {
   roomCounter += 1;
   const id = `resume-${roomCounter}`;
-  await request(target.baseUrl).post('/v1/rooms').set(auth(ann)).send({ id, name: id }).expect(201);
+  await createRoom(target.baseUrl, ann, id);
   return id;
 }
 
 async function publish(room: string, type: string, target: TestServer = server): Promise<number> {
   const response = await request(target.baseUrl)
     .post(`/v1/rooms/${room}/events`)
-    .set(auth(service))
+    .set(bearer(service))
     .send({ type, data: { type } });
   expect(response.status).toBe(201);
   return response.body.seq;
@@ -65,6 +64,22 @@ async function followThenLeave(room: string, count: number): Promise<string> {
   return reply.epoch as string;
 }
 
+/**
+ * A new connection joins with `since` (and `epoch`, when given) and gets an ok that says `reply`;
+ * then one event is published, and it is the only one the connection receives.
+ */
+async function expectOnlyLiveAfterJoin(
+  join: { room: string; since: number; epoch?: string },
+  reply: { seq: number; recovered: boolean; epoch?: string },
+  target: TestServer = server,
+): Promise<void> {
+  const client = await connect(target);
+  expect(await client.request({ op: 'join', ...join })).toMatchObject({ op: 'ok', room: join.room, ...reply });
+  const live = await publish(join.room, 'after', target);
+  await arrival(client, join.room, live);
+  expect(seqsOf(client, join.room)).toEqual([reply.seq + 1]);
+}
+
 /** The frames after the join reply: the reply must come before any event of the room. */
 function framesAfterReply(client: WsTestClient, reply: ServerFrame): ServerFrame[] {
   const index = client.frames.indexOf(reply);
@@ -74,7 +89,7 @@ function framesAfterReply(client: WsTestClient, reply: ServerFrame): ServerFrame
 
 describe('joining with since', () => {
   it('replays the 500 missed events in order, then live ones with no gap and no duplicate', async () => {
-    const room = await createRoom();
+    const room = await newRoom();
     const epoch = await followThenLeave(room, 3);
     await publishOverRest(server.baseUrl, service, room, 500);
 
@@ -89,25 +104,20 @@ describe('joining with since', () => {
     // Replayed events are the stored ones, field for field.
     const history = await request(server.baseUrl)
       .get(`/v1/rooms/${room}/events?after=3&limit=1000`)
-      .set(auth(service))
+      .set(bearer(service))
       .expect(200);
     const stored = history.body.items.map((event: Record<string, unknown>) => ({ op: 'event', ...event }));
     expect(client.events(room)).toEqual(stored);
   });
 
   it('with since = the last seq replays nothing and says recovered, then delivers live events', async () => {
-    const room = await createRoom();
+    const room = await newRoom();
     const epoch = await followThenLeave(room, 4);
-    const client = await connect();
-    const reply = await client.request({ op: 'join', room, since: 4, epoch });
-    expect(reply).toMatchObject({ op: 'ok', room, epoch, seq: 4, recovered: true });
-    const live = await publish(room, 'after');
-    await arrival(client, room, live);
-    expect(seqsOf(client, room)).toEqual([5]);
+    await expectOnlyLiveAfterJoin({ room, since: 4, epoch }, { epoch, seq: 4, recovered: true });
   });
 
   it('refuses since beyond the last seq with invalid_request, and leaves no subscription behind', async () => {
-    const room = await createRoom();
+    const room = await newRoom();
     const epoch = await followThenLeave(room, 2);
     const client = await connect();
     const reply = await client.request({ op: 'join', room, since: 3, epoch });
@@ -117,30 +127,23 @@ describe('joining with since', () => {
   });
 
   it('with another epoch says recovered: false, replays nothing and delivers live events only', async () => {
-    const room = await createRoom();
+    const room = await newRoom();
     const epoch = await followThenLeave(room, 6);
-    const client = await connect();
-    const reply = await client.request({ op: 'join', room, since: 2, epoch: `${epoch}-stale` });
-    expect(reply).toMatchObject({ op: 'ok', room, epoch, seq: 6, recovered: false });
-    const live = await publish(room, 'after');
-    await arrival(client, room, live);
-    expect(seqsOf(client, room)).toEqual([7]);
+    await expectOnlyLiveAfterJoin({ room, since: 2, epoch: `${epoch}-stale` }, { epoch, seq: 6, recovered: false });
   });
 
   it("with another epoch says recovered: false even when since is beyond this stream's last seq", async () => {
     // History restored from an older backup: the client's since counts in the stream it came from.
-    const room = await createRoom();
+    const room = await newRoom();
     const epoch = await followThenLeave(room, 2);
-    const client = await connect();
-    const reply = await client.request({ op: 'join', room, since: 50, epoch: `${epoch}-before-restore` });
-    expect(reply).toMatchObject({ op: 'ok', room, epoch, seq: 2, recovered: false });
-    const live = await publish(room, 'after');
-    await arrival(client, room, live);
-    expect(seqsOf(client, room)).toEqual([3]);
+    await expectOnlyLiveAfterJoin(
+      { room, since: 50, epoch: `${epoch}-before-restore` },
+      { epoch, seq: 2, recovered: false },
+    );
   });
 
   it('applies the types filter to replayed and live events alike', async () => {
-    const room = await createRoom();
+    const room = await newRoom();
     const epoch = await followThenLeave(room, 1);
     const missed: Record<string, number[]> = { a: [], b: [] };
     for (let i = 0; i < 20; i += 1) {
@@ -163,7 +166,7 @@ describe('joining with since', () => {
   });
 
   it('replays 3,000 missed events while events keep being published, ending with exactly 1..N', async () => {
-    const room = await createRoom();
+    const room = await newRoom();
     const epoch = await followThenLeave(room, 1);
     // ~6 MB of backlog: more than the socket buffers and the send queue hold, so the replay stalls.
     const bulk = 'x'.repeat(2_000);
@@ -195,39 +198,18 @@ describe('joining with since', () => {
 describe('joining with since older than the kept history', () => {
   let trimmed: TestServer;
   beforeAll(async () => {
-    trimmed = await startTestServer({ ...BULK_PUBLISHING, HISTORY_MAX_EVENTS: '50', HISTORY_TRIM_INTERVAL_MS: '50' });
+    trimmed = await startTestServer({ HISTORY_MAX_EVENTS: '50', HISTORY_TRIM_INTERVAL_MS: '50' });
   });
   afterAll(() => trimmed?.stop());
 
-  /** The oldest seq the room still keeps, as `GET /events` reports it. */
-  async function firstSeq(room: string): Promise<number> {
-    const response = await request(trimmed.baseUrl).get(`/v1/rooms/${room}/events?limit=1`).set(auth(service));
-    expect(response.status).toBe(200);
-    return response.body.firstSeq;
-  }
-
   it('says recovered: false, replays nothing and delivers live events only', async () => {
-    const room = await createRoom(trimmed);
+    const room = await newRoom(trimmed);
     await publishOverSockets(trimmed.wsUrl, service, room, 200);
-    await pollUntil(async () => (await firstSeq(room)) > 2, 20_000, 'history trimmed past seq 2');
-
-    const client = await connect(trimmed);
-    const reply = await client.request({ op: 'join', room, since: 1 });
-    expect(reply).toMatchObject({ op: 'ok', room, seq: 200, recovered: false });
-    const live = await publish(room, 'after', trimmed);
-    await arrival(client, room, live);
-    expect(seqsOf(client, room)).toEqual([201]);
+    await eventuallyAsync(
+      async () => (await roomFirstSeq(trimmed.baseUrl, service, room)) > 2,
+      20_000,
+      'history trimmed past seq 2',
+    );
+    await expectOnlyLiveAfterJoin({ room, since: 1 }, { seq: 200, recovered: false }, trimmed);
   });
 });
-
-/** Polls an asynchronous condition until it holds; rejects after `timeoutMs`. */
-async function pollUntil(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let isMet = await probe();
-  while (!isMet) {
-    if (Date.now() > deadline) throw new Error(`${what}: not met within ${timeoutMs} ms`);
-    // The interval between polls, as in `eventually`; the condition, not a duration, ends the wait.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    isMet = await probe();
-  }
-}

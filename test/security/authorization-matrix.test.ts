@@ -1,10 +1,10 @@
 import request from 'supertest';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RoomState, bearer, createRoom, lastEvent, roomState } from '../support/security-fixtures.js';
+import { bearer, createRoom } from '../support/rest.js';
+import { type RoomState, lastEvent, roomState } from '../support/security-fixtures.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';
-import { WsTestClient } from '../support/ws-test-client.js';
+import { WsTestClient, refusedUpgrade } from '../support/ws-test-client.js';
 
 // Who may do what, cell by cell, from the contract (shared PROTOCOL.md and docs/protocol.md):
 // every cell checks the answer and what it left behind (events stored, members added or removed).
@@ -39,7 +39,7 @@ afterAll(() => server?.stop());
 /** A fresh room per cell: created by its owner, joined by the member (so it holds one event, seq 1). */
 async function freshRoom(): Promise<string> {
   const room = `matrix-${++roomCount}`;
-  await createRoom(server, ownerToken, room);
+  await createRoom(server.baseUrl, ownerToken, room);
   await request(server.baseUrl).put(`/v1/rooms/${room}/members/me`).set(bearer(tokens.member)).expect(201);
   return room;
 }
@@ -185,27 +185,12 @@ describe('REST', () => {
 });
 
 describe('WebSocket', () => {
-  function upgradeStatus(protocols: string[]): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(server.wsUrl, protocols);
-      socket.on('open', () => {
-        socket.close();
-        reject(new Error('upgrade was accepted'));
-      });
-      socket.on('error', () => undefined);
-      socket.on('unexpected-response', (_req, res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-    });
-  }
-
   it.each<[Actor, () => string[]]>([
     ['no token', () => ['roomcast.v1']],
     ['bad token', () => ['roomcast.v1', `roomcast.token.${tokens['bad token']}`]],
   ])('%s: the upgrade is refused with 401, so no op can run', async (_actor, protocols) => {
     const before = server.app.hub.counts().clients;
-    expect(await upgradeStatus(protocols())).toBe(401);
+    expect((await refusedUpgrade(server.wsUrl, protocols())).status).toBe(401);
     expect(server.app.hub.counts().clients).toBe(before);
   });
 

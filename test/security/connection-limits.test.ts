@@ -1,10 +1,9 @@
 import request from 'supertest';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';
-import { WsTestClient } from '../support/ws-test-client.js';
+import { WsTestClient, refusedUpgrade } from '../support/ws-test-client.js';
 
 let server: TestServer;
 
@@ -13,20 +12,11 @@ beforeAll(async () => {
 });
 afterAll(() => server?.stop());
 
-function upgradeStatus(token: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(server.wsUrl, ['roomcast.v1', `roomcast.token.${token}`]);
-    socket.on('open', () => reject(new Error('upgrade was accepted')));
-    socket.on('error', () => undefined);
-    socket.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-  });
-}
-
 describe('connections per user', () => {
   it('refuses the upgrade past the limit with 429, counts users apart, and frees a slot on close', async () => {
     const ann = await signToken('ann');
     const clients = await Promise.all([1, 2, 3].map(() => WsTestClient.connect(server.wsUrl, ann)));
-    expect(await upgradeStatus(ann)).toBe(429);
+    expect((await refusedUpgrade(server.wsUrl, ['roomcast.v1', `roomcast.token.${ann}`])).status).toBe(429);
     const bob = await WsTestClient.connect(server.wsUrl, await signToken('bob'));
     await clients[0]!.close();
     await eventually(() => server.app.hub.counts().clients === 3);

@@ -19,18 +19,22 @@ function capturingLogger(): { logger: pino.Logger; lines: Record<string, unknown
   return { logger: pino({ level: 'info' }, sink), lines };
 }
 
+/** A server over an embedded database of its own, with its log lines kept. */
+async function startWithCapturedLogs() {
+  const database = await embeddedTestDatabase();
+  const { logger, lines } = capturingLogger();
+  const app = await buildApp(testConfig(), { logger, database: database.db });
+  return { database, app, lines, baseUrl: `http://127.0.0.1:${app.port}` };
+}
+
 describe('an internal error', () => {
   it('answers 500 internal_error with nothing about the cause, and logs it with the request id the response carries', async () => {
-    const database = await embeddedTestDatabase();
-    const { logger, lines } = capturingLogger();
-    const app = await buildApp(testConfig(), { logger, database: database.db });
+    const { database, app, lines, baseUrl } = await startWithCapturedLogs();
     try {
       const token = await signToken('ann');
       // The database goes away under the running server.
       await database.dispose();
-      const response = await request(`http://127.0.0.1:${app.port}`)
-        .get('/v1/rooms')
-        .set('Authorization', `Bearer ${token}`);
+      const response = await request(baseUrl).get('/v1/rooms').set('Authorization', `Bearer ${token}`);
 
       expect(response.status).toBe(500);
       expect(response.body).toEqual({ error: { code: 'internal_error', message: 'internal error' } });
@@ -48,11 +52,9 @@ describe('an internal error', () => {
 
 describe('the request log', () => {
   it('has a line for each refused request, with the id the response carries, and none at info for successes', async () => {
-    const database = await embeddedTestDatabase();
-    const { logger, lines } = capturingLogger();
-    const app = await buildApp(testConfig(), { logger, database: database.db });
+    const { database, app, lines, baseUrl } = await startWithCapturedLogs();
     try {
-      const api = request(`http://127.0.0.1:${app.port}`);
+      const api = request(baseUrl);
       const token = await signToken('ann');
       await api.get('/v1/rooms').set('Authorization', `Bearer ${token}`).expect(200);
       const refused = await api.get('/v1/rooms').expect(401);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { type ChildServer, spawnServer } from './child-server.js';
 import { type TestDatabase, postgresTestDatabase } from './databases.js';
+import { eventuallyAsync } from './eventually.js';
 
 /** Several roomcast processes sharing one PostgreSQL database and one Redis, as a scaled-out deployment. */
 export interface TestCluster {
@@ -57,17 +58,16 @@ export async function startCluster(
 }
 
 /** Resolves once `/readyz` answers 200. */
-export async function waitUntilReady(node: ChildServer, timeoutMs = 20_000): Promise<void> {
-  let isReady = false;
-  const deadline = Date.now() + timeoutMs;
-  while (!isReady) {
-    if (Date.now() > deadline) throw new Error(`node on port ${node.port} not ready within ${timeoutMs} ms`);
-    isReady = await fetch(`${node.baseUrl}/readyz`).then(
-      (response) => response.status === 200,
-      () => false,
-    );
-    if (!isReady) await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+export function waitUntilReady(node: ChildServer, timeoutMs = 20_000): Promise<void> {
+  return eventuallyAsync(
+    () =>
+      fetch(`${node.baseUrl}/readyz`).then(
+        (response) => response.status === 200,
+        () => false,
+      ),
+    timeoutMs,
+    `node on port ${node.port} ready`,
+  );
 }
 
 /** Closes, from the Redis side, every connection the node holds to Redis (as a Redis restart would). */

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { bearer } from './rest.js';
 
 /** The `ok` (or `error`) reply to a join, as the server sent it. */
 export type JoinReply = Record<string, unknown> & { op: string };
@@ -193,9 +194,16 @@ export function seqRange(from: number, to: number): number[] {
 
 /** Reads the room's last seq over REST. */
 export async function roomLastSeq(baseUrl: string, token: string, room: string): Promise<number> {
-  const response = await fetch(`${baseUrl}/v1/rooms/${room}`, { headers: { Authorization: `Bearer ${token}` } });
+  const response = await fetch(`${baseUrl}/v1/rooms/${room}`, { headers: bearer(token) });
   if (response.status !== 200) throw new Error(`GET room ${room}: ${response.status}`);
   return ((await response.json()) as { lastSeq: number }).lastSeq;
+}
+
+/** Reads the oldest seq the room still keeps, as `GET /events` reports it. */
+export async function roomFirstSeq(baseUrl: string, token: string, room: string): Promise<number> {
+  const response = await fetch(`${baseUrl}/v1/rooms/${room}/events?limit=1`, { headers: bearer(token) });
+  if (response.status !== 200) throw new Error(`GET events of ${room}: ${response.status}`);
+  return ((await response.json()) as { firstSeq: number }).firstSeq;
 }
 
 /**
@@ -227,15 +235,6 @@ export async function publishOverRest(
   await Promise.all(Array.from({ length: callers }, caller));
   return seqs;
 }
-
-/**
- * Server settings that let `publishOverSockets` publish faster than the per-connection op rate:
- * a backend bulk-loading a room for a test, which that limit would otherwise refuse.
- */
-export const BULK_PUBLISHING: Readonly<Record<string, string>> = {
-  WS_OPS_PER_SECOND: '1000000',
-  WS_OPS_BURST: '1000000',
-};
 
 /**
  * Publishes `count` events over `connections` service WebSocket connections with the `publish` op,

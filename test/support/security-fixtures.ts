@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import { expect } from 'vitest';
+import { bearer } from './rest.js';
 import type { TestServer } from './test-server.js';
 
 /**
@@ -62,17 +63,6 @@ export function expectDocumentedError(status: number, body: unknown): string {
   expect(status, `status of ${code}`).toBe(REST_ERROR_STATUS[code]);
   expectNoInternals(message);
   return code;
-}
-
-/** The `Authorization` header for a token; none for `undefined`. */
-export function bearer(token: string | undefined): Record<string, string> {
-  return token === undefined ? {} : { Authorization: `Bearer ${token}` };
-}
-
-/** Creates a room as `token`'s user (who becomes its first member). */
-export async function createRoom(server: TestServer, token: string, id: string, name = id): Promise<void> {
-  const response = await request(server.baseUrl).post('/v1/rooms').set(bearer(token)).send({ id, name });
-  expect(response.status, JSON.stringify(response.body)).toBe(201);
 }
 
 /** What a refused call must leave unchanged: the room's last seq and member count. */

@@ -21,3 +21,8 @@ export function signToken(userId: string, options: TokenOptions = {}): Promise<s
     .setExpirationTime(Math.floor(Date.now() / 1000) + (options.expiresIn ?? 3600))
     .sign(new TextEncoder().encode(options.secret ?? TEST_SECRET));
 }
+
+/** Tokens for `count` users named `${prefix}0`, `${prefix}1`, ... */
+export function signTokens(prefix: string, count: number): Promise<string[]> {
+  return Promise.all(Array.from({ length: count }, (_, i) => signToken(`${prefix}${i}`)));
+}

@@ -44,6 +44,13 @@ export class WsTestClient {
     return this.frames.filter((frame) => frame.op === 'event' && (room === undefined || frame.room === room));
   }
 
+  /** The `presence.*` events received for a room, as "type:userId", in arrival order. */
+  presenceEvents(room: string): string[] {
+    return this.events(room)
+      .filter((event) => String(event.type).startsWith('presence.'))
+      .map((event) => `${String(event.type)}:${(event.data as { userId: string }).userId}`);
+  }
+
   /** Resolves once `probe` returns something truthy; rejects after `timeoutMs`. */
   waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -79,4 +86,31 @@ export class WsTestClient {
   private notify(): void {
     for (const waiter of [...this.waiters]) waiter();
   }
+}
+
+/** An upgrade the server refused: the HTTP status and the JSON error body. */
+export interface UpgradeRefusal {
+  readonly status: number;
+  readonly body: { error: { code: string; message: string } };
+}
+
+/** Tries an upgrade that the server must refuse; rejects (closing the socket) if it is accepted. */
+export function refusedUpgrade(
+  url: string,
+  protocols: string[],
+  headers: Record<string, string> = {},
+): Promise<UpgradeRefusal> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, protocols, { headers });
+    socket.on('open', () => {
+      socket.close();
+      reject(new Error('upgrade was accepted'));
+    });
+    socket.on('error', () => undefined);
+    socket.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(body) }));
+    });
+  });
 }

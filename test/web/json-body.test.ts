@@ -20,7 +20,6 @@ afterAll(async () => {
 interface Answer {
   readonly status: number;
   readonly body: { error?: { code: string; message: string }; name?: string };
-  readonly socketPort: number | undefined;
 }
 
 /** POST /v1/rooms over one keep-alive socket, with the headers given and the body as chunks. */
@@ -40,9 +39,7 @@ function postRooms(headers: Record<string, string>, chunks: readonly (string | B
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), socketPort: res.socket?.localPort }),
-        );
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
       },
     );
     req.on('error', reject);

@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roomLastSeq } from '../support/delivery-subscriber.js';
+import { bearer, createRoom } from '../support/rest.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';
 import { WsTestClient } from '../support/ws-test-client.js';
@@ -12,15 +14,13 @@ const rooms = ['batch-a', 'batch-b', 'batch-c'];
 beforeAll(async () => {
   server = await startTestServer();
   [ann, service] = await Promise.all([signToken('ann'), signToken('backend', { scope: 'service' })]);
-  for (const id of rooms) await api().post('/v1/rooms').set(auth(ann)).send({ id, name: id }).expect(201);
+  for (const id of rooms) await createRoom(server.baseUrl, ann, id);
 });
 afterAll(() => server?.stop());
 
 const api = () => request(server.baseUrl);
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
-const batch = (events: unknown, token = service) => api().post('/v1/events').set(auth(token)).send({ events });
-const lastSeqs = async () =>
-  Promise.all(rooms.map(async (id) => (await api().get(`/v1/rooms/${id}`).set(auth(ann))).body.lastSeq as number));
+const batch = (events: unknown, token = service) => api().post('/v1/events').set(bearer(token)).send({ events });
+const lastSeqs = () => Promise.all(rooms.map((id) => roomLastSeq(server.baseUrl, ann, id)));
 
 describe('POST /v1/events (batch)', () => {
   it('stores events of several rooms, each room in the order given, and pushes them in that order', async () => {
@@ -60,7 +60,7 @@ describe('POST /v1/events (batch)', () => {
         ? batch(rooms.flatMap((room) => [1, 2].map((k) => ({ room, type: 'race', data: { n, k } })))).expect(201)
         : api()
             .post(`/v1/rooms/${rooms[n % 3]}/events`)
-            .set(auth(service))
+            .set(bearer(service))
             .send({ type: 'race', data: { n } })
             .expect(201),
     );

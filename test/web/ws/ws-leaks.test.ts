@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubCounts } from '../../../src/web/ws/room-registry.js';
 import { OrderedPublisher } from '../../../src/usecase/ordered-publisher.js';
 import { eventually } from '../../support/eventually.js';
+import { bearer, createRoom } from '../../support/rest.js';
 import { type TestServer, startTestServer } from '../../support/test-server.js';
-import { signToken } from '../../support/tokens.js';
+import { signToken, signTokens } from '../../support/tokens.js';
 import { WsTestClient } from '../../support/ws-test-client.js';
 
 const CYCLES = 5_000;
@@ -27,16 +28,10 @@ let userTokens: string[];
 beforeAll(async () => {
   server = await startTestServer();
   serviceToken = await signToken('backend', { scope: 'service' });
-  userTokens = await Promise.all(Array.from({ length: USERS }, (_, u) => signToken(`leaker-${u}`)));
-  for (const id of ROOMS) {
-    await request(server.baseUrl).post('/v1/rooms').set(auth(serviceToken)).send({ id, name: id }).expect(201);
-  }
+  userTokens = await signTokens('leaker-', USERS);
+  for (const id of ROOMS) await createRoom(server.baseUrl, serviceToken, id);
 });
 afterAll(() => server?.stop());
-
-function auth(token: string) {
-  return { Authorization: `Bearer ${token}` };
-}
 
 function listenerCounts(emitter: EventEmitter, names = emitter.eventNames()): Record<string, number> {
   return Object.fromEntries(names.map((name) => [String(name), emitter.listenerCount(name)]));
@@ -49,7 +44,7 @@ function isEmpty(counts: HubCounts): boolean {
 async function publishOverRest(room: string, data: unknown): Promise<void> {
   const response = await request(server.baseUrl)
     .post(`/v1/rooms/${room}/events`)
-    .set(auth(serviceToken))
+    .set(bearer(serviceToken))
     .send({ type: 'burst', data });
   expect(response.status).toBe(201);
 }

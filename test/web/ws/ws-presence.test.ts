@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../support/eventually.js';
+import { bearer, createRoom } from '../../support/rest.js';
 import { type TestServer, startTestServer } from '../../support/test-server.js';
 import { signToken } from '../../support/tokens.js';
 import { WsTestClient } from '../../support/ws-test-client.js';
@@ -24,41 +25,31 @@ afterEach(async () => {
 });
 afterAll(() => server?.stop());
 
-const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
-
 async function connect(token: string): Promise<WsTestClient> {
   const client = await WsTestClient.connect(server.wsUrl, token);
   open.push(client);
   return client;
 }
 
-async function createRoom(capacity?: number, creator = tokens.service): Promise<string> {
+async function newRoom(capacity?: number, creator = tokens.service): Promise<string> {
   roomCounter += 1;
   const id = `presence-${roomCounter}`;
-  await request(server.baseUrl).post('/v1/rooms').set(auth(creator)).send({ id, name: id, capacity }).expect(201);
+  await createRoom(server.baseUrl, creator, id, { capacity });
   return id;
 }
 
-/** The presence events a client received for a room, as "type:userId". */
-function presenceEvents(client: WsTestClient, room: string): string[] {
-  return client
-    .events(room)
-    .filter((event) => String(event.type).startsWith('presence.'))
-    .map((event) => `${String(event.type)}:${(event.data as { userId: string }).userId}`);
-}
-
 async function presence(room: string): Promise<unknown> {
-  return (await request(server.baseUrl).get(`/v1/rooms/${room}/presence`).set(auth(tokens.service)).expect(200)).body;
+  return (await request(server.baseUrl).get(`/v1/rooms/${room}/presence`).set(bearer(tokens.service)).expect(200)).body;
 }
 
 describe('presence on one node', () => {
   it("announces a user's first connection to a room and their last one leaving, counting connections between", async () => {
-    const room = await createRoom();
+    const room = await newRoom();
     const watcher = await connect(tokens.service);
     await watcher.request({ op: 'join', room });
     const annOne = await connect(tokens.ann);
     await annOne.request({ op: 'join', room });
-    await watcher.waitFor(() => presenceEvents(watcher, room).length === 1);
+    await watcher.waitFor(() => watcher.presenceEvents(room).length === 1);
     expect(await presence(room)).toEqual({ items: [{ userId: 'ann', name: 'Ann', connections: 1 }] });
 
     const annTwo = await connect(tokens.ann);
@@ -68,15 +59,15 @@ describe('presence on one node', () => {
 
     await annOne.request({ op: 'unsubscribe', room });
     await annTwo.close();
-    await watcher.waitFor(() => presenceEvents(watcher, room).length === 2);
-    expect(presenceEvents(watcher, room)).toEqual(['presence.joined:ann', 'presence.left:ann']);
+    await watcher.waitFor(() => watcher.presenceEvents(room).length === 2);
+    expect(watcher.presenceEvents(room)).toEqual(['presence.joined:ann', 'presence.left:ann']);
     const left = watcher.events(room).find((event) => event.type === 'presence.left');
     expect(left).toMatchObject({ sender: 'ann', data: { userId: 'ann', name: 'Ann' } });
     expect(await presence(room)).toEqual({ items: [] });
   });
 
   it('stores presence events in the stream: a client rejoining with since receives the ones it missed', async () => {
-    const room = await createRoom();
+    const room = await newRoom();
     const bob = await connect(tokens.bob);
     const joined = await bob.request({ op: 'join', room });
     const since = Number(joined.seq);
@@ -86,9 +77,9 @@ describe('presence on one node', () => {
     await ann.close();
     const back = await connect(tokens.bob);
     await back.request({ op: 'join', room, since, epoch: joined.epoch });
-    await back.waitFor(() => presenceEvents(back, room).length >= 4);
+    await back.waitFor(() => back.presenceEvents(room).length >= 4);
     // The join reply's seq is read before the join's own presence event is stored.
-    expect(presenceEvents(back, room).slice(0, 4)).toEqual([
+    expect(back.presenceEvents(room).slice(0, 4)).toEqual([
       'presence.joined:bob',
       'presence.left:bob',
       'presence.joined:ann',
@@ -98,7 +89,7 @@ describe('presence on one node', () => {
 
   it('announces nothing for a refused join, nor for a service', async () => {
     // Ann created it, so she is its one member.
-    const room = await createRoom(1, tokens.ann);
+    const room = await newRoom(1, tokens.ann);
     const watcher = await connect(tokens.service);
     await watcher.request({ op: 'join', room });
     const ann = await connect(tokens.ann);
@@ -108,7 +99,7 @@ describe('presence on one node', () => {
     await bob.close();
     await ann.request({ op: 'publish', room, type: 'chat', data: 'marker' });
     await watcher.waitFor(() => watcher.events(room).some((event) => event.type === 'chat'));
-    expect(presenceEvents(watcher, room)).toEqual(['presence.joined:ann']);
+    expect(watcher.presenceEvents(room)).toEqual(['presence.joined:ann']);
     expect(await presence(room)).toEqual({ items: [{ userId: 'ann', name: 'Ann', connections: 1 }] });
   });
 });

@@ -1,10 +1,10 @@
 import type { ClientRequestArgs } from 'node:http';
 import { type Socket, createConnection } from 'node:net';
-import request from 'supertest';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChildServer, spawnServer } from '../../support/child-server.js';
 import { eventually } from '../../support/eventually.js';
+import { createRoom } from '../../support/rest.js';
 import { signToken } from '../../support/tokens.js';
 
 const EVENTS = 20_000;
@@ -88,26 +88,10 @@ async function publishMany(room: string, count: number): Promise<void> {
   socket.close();
 }
 
-function waitUntil(probe: () => boolean, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs;
-    const check = () => {
-      if (probe()) resolve();
-      else if (Date.now() > deadline) reject(new Error('condition not met in time'));
-      else setImmediate(check);
-    };
-    check();
-  });
-}
-
 describe('a slow consumer', () => {
   it('is closed with 1013 without slowing the healthy clients, who get every event in order', async () => {
     const room = 'firehose';
-    await request(server.baseUrl)
-      .post('/v1/rooms')
-      .set('Authorization', `Bearer ${service}`)
-      .send({ id: room, name: room })
-      .expect(201);
+    await createRoom(server.baseUrl, service, room);
     const healthy = await Promise.all(Array.from({ length: HEALTHY_CLIENTS }, () => SeqCounter.join(room)));
     const stalled = await SeqCounter.join(room);
     // Stop reading: the kernel buffers fill, then the server's queue for this client does.
@@ -126,14 +110,14 @@ describe('a slow consumer', () => {
     await Promise.all(Array.from({ length: publishers }, () => publishMany(room, EVENTS / publishers)));
 
     const expected = Array.from({ length: EVENTS }, (_, i) => i + 1);
-    await waitUntil(() => healthy.every((client) => client.seqs.length >= EVENTS), 120_000);
+    await eventually(() => healthy.every((client) => client.seqs.length >= EVENTS), 120_000, 'every event delivered');
     for (const client of healthy) {
       expect(client.seqs).toEqual(expected);
       expect(client.closeCode).toBeUndefined();
     }
 
     await resumedAfterOverflow;
-    await waitUntil(() => stalled.closeCode !== undefined, 30_000);
+    await eventually(() => stalled.closeCode !== undefined, 30_000, 'the stalled client closed');
     expect(stalled.closeCode).toBe(1013);
     expect(stalled.seqs.length).toBeLessThan(EVENTS);
 

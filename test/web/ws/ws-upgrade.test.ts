@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestServer, startTestServer } from '../../support/test-server.js';
 import { signToken } from '../../support/tokens.js';
-import { WsTestClient } from '../../support/ws-test-client.js';
+import { WsTestClient, refusedUpgrade } from '../../support/ws-test-client.js';
 
 let server: TestServer;
 let token: string;
@@ -12,20 +12,6 @@ beforeAll(async () => {
   token = await signToken('ann');
 });
 afterAll(() => server?.stop());
-
-/** Tries an upgrade and resolves to the HTTP status and JSON body of the refusal. */
-function refusal(url: string, protocols: string[], headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; body: { error: { code: string } } }>((resolve, reject) => {
-    const socket = new WebSocket(url, protocols, { headers });
-    socket.on('open', () => reject(new Error('upgrade was accepted')));
-    socket.on('error', () => {});
-    socket.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(body) }));
-    });
-  });
-}
 
 describe('the WebSocket upgrade', () => {
   it('accepts a token in the subprotocol list, selects roomcast.v1 and never echoes the token', async () => {
@@ -57,7 +43,7 @@ describe('the WebSocket upgrade', () => {
   });
 
   it('refuses a missing token with 401 before the upgrade', async () => {
-    const { status, body } = await refusal(server.wsUrl, ['roomcast.v1']);
+    const { status, body } = await refusedUpgrade(server.wsUrl, ['roomcast.v1']);
     expect(status).toBe(401);
     expect(body.error.code).toBe('unauthenticated');
   });
@@ -65,18 +51,21 @@ describe('the WebSocket upgrade', () => {
   it('refuses a bad or expired token with 401', async () => {
     const expired = await signToken('ann', { expiresIn: -60 });
     for (const bad of ['garbage', expired]) {
-      const { status } = await refusal(server.wsUrl, ['roomcast.v1', `roomcast.token.${bad}`]);
+      const { status } = await refusedUpgrade(server.wsUrl, ['roomcast.v1', `roomcast.token.${bad}`]);
       expect(status).toBe(401);
     }
   });
 
   it('refuses a token in the query string with 401, even next to a good one', async () => {
-    const { status } = await refusal(`${server.wsUrl}?token=${token}`, ['roomcast.v1', `roomcast.token.${token}`]);
+    const { status } = await refusedUpgrade(`${server.wsUrl}?token=${token}`, [
+      'roomcast.v1',
+      `roomcast.token.${token}`,
+    ]);
     expect(status).toBe(401);
   });
 
   it('refuses an Origin that is not allowed with 403, before looking at the token', async () => {
-    const { status, body } = await refusal(server.wsUrl, ['roomcast.v1'], { Origin: 'https://evil.example' });
+    const { status, body } = await refusedUpgrade(server.wsUrl, ['roomcast.v1'], { Origin: 'https://evil.example' });
     expect(status).toBe(403);
     expect(body.error.code).toBe('forbidden');
     const allowed = new WebSocket(server.wsUrl, ['roomcast.v1', `roomcast.token.${token}`], {
@@ -90,9 +79,9 @@ describe('the WebSocket upgrade', () => {
   });
 
   it('refuses subprotocols without roomcast.v1 with 400, and other paths with 404', async () => {
-    const noRoomcast = await refusal(server.wsUrl, [`roomcast.token.${token}`]);
+    const noRoomcast = await refusedUpgrade(server.wsUrl, [`roomcast.token.${token}`]);
     expect(noRoomcast.status).toBe(400);
-    const wrongPath = await refusal(server.wsUrl.replace('/v1/ws', '/elsewhere'), [
+    const wrongPath = await refusedUpgrade(server.wsUrl.replace('/v1/ws', '/elsewhere'), [
       'roomcast.v1',
       `roomcast.token.${token}`,
     ]);
