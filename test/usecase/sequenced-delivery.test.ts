@@ -42,6 +42,16 @@ describe('SequencedDelivery', () => {
     expect(delivered(pusher)).toEqual([4]);
   });
 
+  it('follows a room created just after it was first read, from seq 1', async () => {
+    const { uow, pusher, delivery } = await setUp(0);
+    await delivery.follow('late');
+    await uow.repos.rooms.create({ id: 'late', name: 'late', capacity: 10, epoch: 'e' });
+    const first = await uow.repos.events.append({ room: 'late', type: 'tick', data: 0, sender: 'ann' });
+    delivery.accept(first);
+    expect(pusher.pushed).toEqual([first]);
+    expect(delivery.followedRooms).toBe(1);
+  });
+
   it('reads a gap from the store before delivering the event past it', async () => {
     const { uow, pusher, delivery } = await setUp(0);
     await delivery.follow('r');

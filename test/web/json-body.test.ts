@@ -72,6 +72,12 @@ describe('JSON request bodies', () => {
     expect(after.status).toBe(201);
   });
 
+  it('reads a body that starts with a UTF-8 byte order mark, as body-parser did', async () => {
+    const answer = await postRooms(json, [Buffer.from('\uFEFF{"id":"with-bom","name":"BOM"}', 'utf8')]);
+    expect(answer.status).toBe(201);
+    expect(answer.body.name).toBe('BOM');
+  });
+
   it('refuses bad JSON, a JSON scalar, a compressed body and a charset other than UTF-8 with 400', async () => {
     const cases: [Record<string, string>, string | Buffer, string][] = [
       [json, '{"name":', 'body: not valid JSON'],
