@@ -3,7 +3,7 @@ module.exports = {
   forbidden: [
     {
       name: 'domain-is-innermost',
-      comment: 'src/domain imports no other layer.',
+      comment: 'src/domain (entities, rules, ports) imports no other layer.',
       severity: 'error',
       from: { path: '^src/domain/' },
       to: { path: '^src/(?!domain/)' },
@@ -22,30 +22,27 @@ module.exports = {
       to: { path: '^src/(?!usecase/|domain/)' },
     },
     {
-      name: 'database-and-web-stay-apart',
+      name: 'adapters-implement-domain-ports',
+      comment:
+        'src/database (PostgreSQL), src/cluster (Redis) and src/local (in-process) implement domain ports: they import only the domain and themselves.',
       severity: 'error',
-      from: { path: '^src/database/' },
-      to: { path: '^src/(web|usecase)/' },
+      from: { path: '^src/(database|cluster|local)/' },
+      to: { path: '^src/(?!domain/|$1/)' },
     },
     {
-      name: 'cluster-is-an-adapter',
-      comment: 'src/cluster (Redis) implements domain ports; it knows no other layer.',
-      severity: 'error',
-      from: { path: '^src/cluster/' },
-      to: { path: '^src/(web|usecase|database)/' },
-    },
-    {
-      name: 'web-does-not-touch-the-database',
+      name: 'web-knows-no-adapter',
+      comment: 'src/web (HTTP and WebSocket) turns requests into use-case calls; it never reaches an adapter.',
       severity: 'error',
       from: { path: '^src/web/' },
-      to: { path: '^src/database/' },
+      to: { path: '^src/(database|cluster|local)/' },
     },
     {
-      name: 'only-the-root-knows-the-container',
-      comment: 'Only src/main.ts and src/container.ts compose; no layer imports them or tsyringe.',
+      name: 'only-composition-knows-concrete-classes',
+      comment:
+        'Only src/main.ts and src/composition wire concrete classes together; no layer imports them, tsyringe or reflect-metadata.',
       severity: 'error',
-      from: { path: '^src/(domain|usecase|database|web|cluster)/' },
-      to: { path: ['^src/(main|container|config)\\.ts$', 'node_modules/(tsyringe|reflect-metadata)/'] },
+      from: { path: '^src/(domain|usecase|database|cluster|local|web)/' },
+      to: { path: ['^src/(main\\.ts$|composition/)', 'node_modules/(tsyringe|reflect-metadata)/'] },
     },
     {
       name: 'no-circular',

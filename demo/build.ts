@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 const sourceDir = fileURLToPath(new URL('./src/', import.meta.url));
 
 /**
- * Where `npm run build` puts the demo. Its twin is DEMO_BUNDLE_DIR in src/container.ts, the
+ * Where `npm run build` puts the demo. Its twin is DEMO_BUNDLE_DIR in src/composition/http.ts, the
  * directory the server serves: src/ cannot import demo/, so keep the two equal.
  */
 const DEMO_BUNDLE_DIR = fileURLToPath(new URL('../dist/demo/', import.meta.url));

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { pino } from 'pino';
-import { ConfigError, loadConfig } from './config.js';
-import { buildApp } from './container.js';
+import { buildApp } from './composition/build-app.js';
+import { ConfigError, loadConfig } from './composition/config.js';
+import { developmentMode } from './composition/development-mode.js';
 
 /** Starts roomcast from the environment; stops cleanly on SIGTERM and SIGINT. */
 async function main(): Promise<void> {
@@ -17,11 +18,8 @@ async function main(): Promise<void> {
     level: config.logLevel,
     redact: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]'],
   });
-  if (config.authSecret === undefined) {
-    logger.warn(
-      'development mode: AUTH_SECRET is not set, so tokens are signed with a random secret and POST /v1/dev/tokens is open',
-    );
-  }
+  const { warning } = developmentMode(config);
+  if (warning) logger.warn(warning);
   const app = await buildApp(config, { logger });
   const stop = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'shutting down');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/container.js';
+import { buildApp } from '../src/composition/build-app.js';
 import { testConfig } from './support/test-server.js';
 import { signToken } from './support/tokens.js';
 

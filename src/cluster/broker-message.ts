@@ -35,10 +35,13 @@ function isWireEvent(value: unknown): value is WireEvent {
   const event = value as Record<string, unknown>;
   return (
     typeof event.room === 'string' &&
-    typeof event.seq === 'number' &&
+    Number.isSafeInteger(event.seq) &&
+    (event.seq as number) >= 1 &&
     typeof event.type === 'string' &&
     typeof event.sender === 'string' &&
     typeof event.at === 'string' &&
+    // An `at` that is no time would throw later, when the event is encoded for a client.
+    !Number.isNaN(Date.parse(event.at)) &&
     'data' in event
   );
 }

@@ -1,16 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { BrokerListener, ClusterBroker } from '../domain/ports/cluster-broker.js';
 import type { HealthCheck } from '../domain/ports/health.js';
 import type { RoomEvent } from '../domain/room-event.js';
 import { type BrokerMessage, decodeBrokerMessage, encodeBrokerMessage } from './broker-message.js';
-
-/** What the broker hands over from the other nodes. */
-export interface BrokerListener {
-  onEvent(event: RoomEvent): void;
-  onEviction(roomId: string, userId: string): void;
-  /** (Re)subscribed: whatever was published while this node was not listening never arrived. */
-  onSubscribed(): void;
-}
 
 /**
  * Redis pub/sub between nodes: one channel that every node publishes its stored events and
@@ -18,7 +11,7 @@ export interface BrokerListener {
  * published is kept (the latest per room and per eviction) and sent again on reconnect, and a
  * node that lost its subscription is told to catch up from the store.
  */
-export class RedisBroker implements HealthCheck {
+export class RedisBroker implements ClusterBroker, HealthCheck {
   readonly name = 'broker';
   private readonly channel: string;
   private readonly unsent = new Map<string, string>();

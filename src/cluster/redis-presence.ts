@@ -1,15 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Presence, PresenceAnnouncer, PresentUser } from '../domain/ports/presence.js';
+import type { HealthCheck } from '../domain/ports/health.js';
+import type { PresenceChange, PresenceChangeListener, PresenceTracker, PresentUser } from '../domain/ports/presence.js';
 import { PresenceCounts } from '../domain/presence-counts.js';
-import type { User } from '../domain/user.js';
-import { ADJUST_PRESENCE, WITHDRAW_NODE } from './presence-scripts.js';
-
-/** The presence scripts, defined on the connection: sent once, then run by their SHA (EVALSHA). */
-interface PresenceScripts {
-  adjustPresence(...keysThenArgs: (string | number)[]): Promise<number>;
-  withdrawPresenceNode(nodeKey: string, prefix: string): Promise<string[]>;
-}
+import { type User, countsInPresence } from '../domain/user.js';
+import { PresenceStore, type PresenceWithdrawal } from './presence-store.js';
 
 export interface RedisPresenceOptions {
   readonly nodeId: string;
@@ -19,59 +14,62 @@ export interface RedisPresenceOptions {
 }
 
 /**
- * Presence across nodes, in Redis: each node adds and removes its users' connections, and keeps
- * a heartbeat; any node takes a dead node's connections out (announcing who left) once its
- * heartbeat expires. Changes go to Redis one at a time, in order; when Redis could not be
- * told, or this node was taken for dead, the node withdraws its share and adds it again from
- * its own counts at the next heartbeat, so presence heals after an outage.
+ * Presence across nodes, in Redis: each node adds and removes its users' connections and keeps a
+ * heartbeat; any node takes a dead node's connections out (telling who left) once its heartbeat
+ * expires. Changes go to Redis one at a time, in order. Whenever Redis could not be told (it was
+ * not ready, or a command failed), or this node was taken for dead, the node withdraws its share
+ * and adds it again from its own counts as soon as the connection is ready, so presence heals
+ * after an outage; until then it reports itself unhealthy (`/readyz`).
  */
-export class RedisPresence implements Presence {
+export class RedisPresence implements PresenceTracker, HealthCheck {
+  readonly name = 'presence';
   private readonly local = new PresenceCounts();
+  private readonly store: PresenceStore;
+  private readonly listeners: PresenceChangeListener[] = [];
   private chain: Promise<void> = Promise.resolve();
   private needsResync = true;
   /** Counts every local change; a resync covers the changes up to `syncedThrough`. */
   private version = 0;
   private syncedThrough = 0;
   private readonly heartbeat: NodeJS.Timeout;
-  private readonly scripts: PresenceScripts;
 
   constructor(
     private readonly redis: Redis,
     private readonly options: RedisPresenceOptions,
-    private readonly announce: PresenceAnnouncer,
     private readonly logger: Logger,
   ) {
-    redis.defineCommand('adjustPresence', { numberOfKeys: 3, lua: ADJUST_PRESENCE });
-    redis.defineCommand('withdrawPresenceNode', { numberOfKeys: 1, lua: WITHDRAW_NODE });
-    this.scripts = redis as unknown as PresenceScripts;
+    this.store = new PresenceStore(redis, options.prefix);
     this.heartbeat = setInterval(() => this.enqueue(() => this.beat()), Math.max(50, options.ttlMs / 3));
     this.heartbeat.unref();
-    this.enqueue(() => this.beat());
+    // The first beat, and the resync after every outage, as soon as commands can be sent.
+    redis.on('ready', () => this.enqueue(() => this.beat()));
+    if (redis.status === 'ready') this.enqueue(() => this.beat());
   }
 
   connected(roomId: string, user: User): void {
-    if (user.isService) return;
+    if (!countsInPresence(user)) return;
     this.local.add(roomId, user);
     const version = ++this.version;
     this.enqueue(() => this.adjust(roomId, user, +1, version));
   }
 
   disconnected(roomId: string, user: User): void {
-    if (user.isService || this.local.remove(roomId, user.id) === undefined) return;
+    if (!countsInPresence(user) || this.local.remove(roomId, user.id) === undefined) return;
     const version = ++this.version;
     this.enqueue(() => this.adjust(roomId, user, -1, version));
   }
 
-  async inRoom(roomId: string): Promise<PresentUser[]> {
-    const [counts, names] = await Promise.all([
-      this.redis.hgetall(this.key(`count:${roomId}`)),
-      this.redis.hgetall(this.key(`name:${roomId}`)),
-    ]);
-    return Object.entries(counts).map(([userId, connections]) => ({
-      userId,
-      name: names[userId] ?? userId,
-      connections: Number(connections),
-    }));
+  onChange(listener: PresenceChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  inRoom(roomId: string): Promise<PresentUser[]> {
+    return this.store.inRoom(roomId);
+  }
+
+  /** Ready, and this node's share is in Redis (it may be stale only while Redis is unreachable). */
+  async isHealthy(): Promise<boolean> {
+    return this.redis.status === 'ready' && !this.needsResync;
   }
 
   /** Stops the heartbeat and takes this node's share out of presence (its clients are gone). */
@@ -79,75 +77,68 @@ export class RedisPresence implements Presence {
     clearInterval(this.heartbeat);
     this.enqueue(async () => {
       // Normally empty (each closed client was taken out already), unless Redis missed some of that.
-      for (const gone of await this.withdraw(this.options.nodeId)) this.announce(gone.roomId, gone.user, 'left');
-      await this.redis.zrem(this.key('nodes'), this.options.nodeId);
+      this.tellAll(await this.store.withdraw(this.options.nodeId), 'left');
+      await this.store.forgetNode(this.options.nodeId);
     });
     await this.chain;
   }
 
+  /** Runs `work` after the changes before it; while Redis is not ready, it is left to the next resync. */
   private enqueue(work: () => Promise<void>): void {
-    this.chain = this.chain.then(work).catch((error: unknown) => {
-      this.needsResync = true;
-      this.logger.warn({ err: error }, 'presence update failed; it is repaired at the next heartbeat');
-    });
+    this.chain = this.chain
+      .then(() => {
+        if (this.redis.status === 'ready') return work();
+        this.needsResync = true;
+      })
+      .catch((error: unknown) => {
+        this.needsResync = true;
+        const reason = error instanceof Error ? error.message : String(error);
+        // Losing Redis is an expected outage (its connection logs it): one line. Anything else is a fault.
+        if (this.redis.status !== 'ready')
+          this.logger.warn({ reason }, 'presence update failed; resyncing on reconnect');
+        else this.logger.error({ err: error }, 'presence update failed; resyncing at the next heartbeat');
+      });
   }
 
   private async adjust(roomId: string, user: Pick<User, 'id' | 'name'>, delta: number, version: number): Promise<void> {
     // A resync has added this change already, or the next one will.
     if (this.needsResync || version <= this.syncedThrough) return;
-    const total = await this.adjustShare(roomId, user, delta);
-    if (delta > 0 && total === delta) this.announce(roomId, user, 'joined');
-    if (delta < 0 && total === 0) this.announce(roomId, user, 'left');
+    const total = await this.store.adjust(this.options.nodeId, roomId, user, delta);
+    if (delta > 0 && total === delta) this.tell(roomId, user, 'joined');
+    if (delta < 0 && total === 0) this.tell(roomId, user, 'left');
   }
 
   private async beat(): Promise<void> {
-    const isNew = await this.redis.zadd(this.key('nodes'), Date.now() + this.options.ttlMs, this.options.nodeId);
+    const isNew = await this.store.beat(this.options.nodeId, Date.now() + this.options.ttlMs);
     // Added rather than updated: another node took this one for dead and withdrew its share.
-    if (isNew === 1 || this.needsResync) await this.resync();
-    for (const node of await this.redis.zrangebyscore(this.key('nodes'), '-inf', Date.now())) {
-      if ((await this.redis.zrem(this.key('nodes'), node)) !== 1) continue; // another node reaps it
-      for (const gone of await this.withdraw(node)) this.announce(gone.roomId, gone.user, 'left');
+    if (isNew || this.needsResync) await this.resync();
+    for (const node of await this.store.claimExpiredNodes(Date.now())) {
+      this.tellAll(await this.store.withdraw(node), 'left');
     }
   }
 
-  /** Withdraws this node's share and adds its current counts again, announcing only real changes. */
+  /** Withdraws this node's share and adds its current counts again, telling only real changes. */
   private async resync(): Promise<void> {
     const counts = this.local.all();
     this.syncedThrough = this.version;
     const gone = new Map(
-      (await this.withdraw(this.options.nodeId)).map((entry) => [field(entry.roomId, entry.user.id), entry]),
+      (await this.store.withdraw(this.options.nodeId)).map((entry) => [`${entry.roomId}\n${entry.user.id}`, entry]),
     );
     for (const { roomId, present } of counts) {
       const user = { id: present.userId, name: present.name };
-      const total = await this.adjustShare(roomId, user, present.connections);
-      if (gone.delete(field(roomId, user.id))) continue;
-      if (total === present.connections) this.announce(roomId, user, 'joined');
+      const total = await this.store.adjust(this.options.nodeId, roomId, user, present.connections);
+      if (gone.delete(`${roomId}\n${user.id}`)) continue;
+      if (total === present.connections) this.tell(roomId, user, 'joined');
     }
-    for (const { roomId, user } of gone.values()) this.announce(roomId, user, 'left');
+    this.tellAll([...gone.values()], 'left');
     this.needsResync = false;
   }
 
-  private async withdraw(nodeId: string): Promise<{ roomId: string; user: Pick<User, 'id' | 'name'> }[]> {
-    const flat = await this.scripts.withdrawPresenceNode(this.key(`node:${nodeId}`), this.options.prefix);
-    const gone = [];
-    for (let i = 0; i + 2 < flat.length; i += 3)
-      gone.push({ roomId: flat[i]!, user: { id: flat[i + 1]!, name: flat[i + 2]! } });
-    return gone;
+  private tellAll(entries: readonly PresenceWithdrawal[], change: PresenceChange): void {
+    for (const { roomId, user } of entries) this.tell(roomId, user, change);
   }
 
-  /** Adds `delta` to this node's share of the user's connections; resolves to their connections on all nodes. */
-  private async adjustShare(roomId: string, user: Pick<User, 'id' | 'name'>, delta: number): Promise<number> {
-    const keys = [this.key(`node:${this.options.nodeId}`), this.key(`count:${roomId}`), this.key(`name:${roomId}`)];
-    const args = [field(roomId, user.id), user.id, user.name, delta];
-    return this.scripts.adjustPresence(...keys, ...args);
+  private tell(roomId: string, user: Pick<User, 'id' | 'name'>, change: PresenceChange): void {
+    for (const listener of this.listeners) listener(roomId, user, change);
   }
-
-  private key(name: string): string {
-    return `${this.options.prefix}:presence:${name}`;
-  }
-}
-
-/** This node's hash field for a user in a room (room ids hold no newline). */
-function field(roomId: string, userId: string): string {
-  return `${roomId}\n${userId}`;
 }

@@ -1,7 +1,6 @@
 import { RoomNotFound } from '../domain/errors.js';
 import type { EventRepository, EventWindow, RetentionPolicy } from '../domain/ports/repositories.js';
 import type { NewRoomEvent, RoomEvent } from '../domain/room-event.js';
-import type { BatchedEventAppender } from './batched-event-appender.js';
 import { insertAllOrNone, insertEvent, serialiseEvent } from './event-insert-statements.js';
 import type { SqlExecutor } from './sql.js';
 
@@ -16,20 +15,15 @@ interface EventRow {
 
 const COLUMNS = 'room_id, seq, type, data, sender, at';
 
-/** Room events in PostgreSQL (real or embedded); appends go through `batcher` when one is given. */
+/** Room events in PostgreSQL (real or embedded), each append its own statement: for use inside a transaction. */
 export class PgEventRepository implements EventRepository {
-  constructor(
-    private readonly sql: SqlExecutor,
-    private readonly batcher?: BatchedEventAppender,
-  ) {}
+  constructor(private readonly sql: SqlExecutor) {}
 
-  async append(event: NewRoomEvent): Promise<RoomEvent> {
-    if (this.batcher) return this.batcher.append(event);
+  append(event: NewRoomEvent): Promise<RoomEvent> {
     return insertEvent(this.sql, serialiseEvent(event));
   }
 
   appendAll(events: readonly NewRoomEvent[]): Promise<RoomEvent[]> {
-    if (this.batcher) return this.batcher.appendAll(events);
     return insertAllOrNone(this.sql, events.map(serialiseEvent));
   }
 

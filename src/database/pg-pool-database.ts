@@ -46,6 +46,11 @@ export class PgPoolDatabase implements SqlDatabase {
     }
   }
 
+  /** The server's memory is its own, in another process. */
+  memoryBytes(): number {
+    return 0;
+  }
+
   /** Ends the pool; calling it again resolves with the first call. */
   close(): Promise<void> {
     this.closed ??= this.pool.end();

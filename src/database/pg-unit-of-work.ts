@@ -1,5 +1,6 @@
-import type { Repositories, UnitOfWork } from '../domain/ports/repositories.js';
+import type { EventRepository, Repositories, UnitOfWork } from '../domain/ports/repositories.js';
 import { BatchedEventAppender } from './batched-event-appender.js';
+import { GroupCommitEventRepository } from './group-commit-event-repository.js';
 import { PgEventRepository } from './pg-event-repository.js';
 import { PgMemberRepository } from './pg-member-repository.js';
 import { PgRoomRepository } from './pg-room-repository.js';
@@ -7,24 +8,21 @@ import type { SqlDatabase, SqlExecutor } from './sql.js';
 
 /**
  * Repositories over one database, and transactions that bind them to one connection. Appends
- * outside a transaction are group-committed by one batcher; those inside one keep to its connection.
+ * outside a transaction are group-committed; those inside one keep to its connection.
  */
 export class PgUnitOfWork implements UnitOfWork {
   readonly repos: Repositories;
 
   constructor(private readonly db: SqlDatabase) {
-    this.repos = repositoriesOn(db, new BatchedEventAppender(db, { waitsForIoFirst: db.isInProcess }));
+    const appender = new BatchedEventAppender(db, { waitsForIoFirst: db.isInProcess });
+    this.repos = repositoriesOn(db, new GroupCommitEventRepository(db, appender));
   }
 
   run<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => work(repositoriesOn(tx)));
+    return this.db.transaction((tx) => work(repositoriesOn(tx, new PgEventRepository(tx))));
   }
 }
 
-function repositoriesOn(sql: SqlExecutor, batcher?: BatchedEventAppender): Repositories {
-  return {
-    rooms: new PgRoomRepository(sql),
-    members: new PgMemberRepository(sql),
-    events: new PgEventRepository(sql, batcher),
-  };
+function repositoriesOn(sql: SqlExecutor, events: EventRepository): Repositories {
+  return { rooms: new PgRoomRepository(sql), members: new PgMemberRepository(sql), events };
 }

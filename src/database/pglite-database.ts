@@ -63,6 +63,15 @@ export class PgliteDatabase implements SqlDatabase {
     );
   }
 
+  /**
+   * The size of PGlite's WebAssembly memory: PostgreSQL's whole heap, which grows and never
+   * shrinks. PGlite keeps its module on a protected field; read defensively (0 if it moves).
+   */
+  memoryBytes(): number {
+    const module = (this.db as unknown as { mod?: { wasmMemory?: { buffer: ArrayBufferLike } } }).mod;
+    return module?.wasmMemory?.buffer.byteLength ?? 0;
+  }
+
   /** Closes the database and releases the directory; calling it again resolves with the first call. */
   close(): Promise<void> {
     this.closed ??= this.db.close().then(() => this.unlock());

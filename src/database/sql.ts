@@ -10,6 +10,8 @@ export interface SqlDatabase extends SqlExecutor {
   readonly isInProcess: boolean;
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Bytes of this process's memory the database itself holds (the embedded one's heap); 0 for a server. */
+  memoryBytes(): number;
   close(): Promise<void>;
 }
 

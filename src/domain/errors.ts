@@ -1,6 +1,10 @@
+/** The codes of the errors a caller can cause by breaking a domain rule (a subset of the protocol's codes). */
+export type DomainErrorCode =
+  'room_not_found' | 'room_exists' | 'room_full' | 'forbidden' | 'invalid_request' | 'payload_too_large';
+
 /** Base of every error a caller can cause; `code` is the stable protocol error code. */
 export abstract class DomainError extends Error {
-  abstract readonly code: string;
+  abstract readonly code: DomainErrorCode;
 }
 
 /** The room does not exist. */
@@ -42,7 +46,9 @@ export class PayloadTooLarge extends DomainError {
   readonly code = 'payload_too_large';
 }
 
-/** Events a reader needed were trimmed from the history while it was reading them. */
-export class HistoryTrimmed extends DomainError {
-  readonly code = 'unavailable';
-}
+/**
+ * Events a replay needed were trimmed from the history while it was reading them. Not a caller's
+ * error and not a protocol code: the replay that meets it ends the connection (1013), and the
+ * client's rejoin with `since` then learns `recovered: false`.
+ */
+export class HistoryTrimmed extends Error {}

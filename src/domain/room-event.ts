@@ -1,4 +1,5 @@
 import { Forbidden, InvalidRequest, PayloadTooLarge } from './errors.js';
+import type { User } from './user.js';
 
 /** One event of a room's stream; `seq` is assigned by the store, per room, from 1 without holes. */
 export interface RoomEvent {
@@ -22,6 +23,14 @@ export const MEMBER_JOINED = 'member.joined';
 export const MEMBER_LEFT = 'member.left';
 export const PRESENCE_JOINED = 'presence.joined';
 export const PRESENCE_LEFT = 'presence.left';
+
+/** The events the server emits about a user. */
+export type UserEventType = typeof MEMBER_JOINED | typeof MEMBER_LEFT | typeof PRESENCE_JOINED | typeof PRESENCE_LEFT;
+
+/** The server's event about a user in a room: `data` is `{userId, name}`, and the user is its sender. */
+export function userEvent(roomId: string, type: UserEventType, user: Pick<User, 'id' | 'name'>): NewRoomEvent {
+  return { room: roomId, type, data: { userId: user.id, name: user.name }, sender: user.id };
+}
 
 /** Types the server emits itself; nobody may publish them. */
 export function isReservedType(type: string): boolean {

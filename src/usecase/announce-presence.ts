@@ -1,7 +1,6 @@
 import type { PresenceChange } from '../domain/ports/presence.js';
-import type { UnitOfWork } from '../domain/ports/repositories.js';
 import { RoomNotFound } from '../domain/errors.js';
-import { PRESENCE_JOINED, PRESENCE_LEFT } from '../domain/room-event.js';
+import { PRESENCE_JOINED, PRESENCE_LEFT, userEvent } from '../domain/room-event.js';
 import type { User } from '../domain/user.js';
 import type { OrderedPublisher } from './ordered-publisher.js';
 
@@ -14,29 +13,18 @@ export class AnnouncePresence {
   private readonly pending = new Set<Promise<void>>();
 
   constructor(
-    private readonly uow: UnitOfWork,
     private readonly publisher: OrderedPublisher,
     private readonly reportError: (error: unknown) => void,
   ) {}
 
   execute(roomId: string, user: Pick<User, 'id' | 'name'>, change: PresenceChange): void {
     const type = change === 'joined' ? PRESENCE_JOINED : PRESENCE_LEFT;
-    // An append outside a unit of work: it goes with the room's other appends, in call order.
-    const stored = this.publisher
-      .appendAndPush(roomId, () =>
-        this.uow.repos.events.append({
-          room: roomId,
-          type,
-          data: { userId: user.id, name: user.name },
-          sender: user.id,
-        }),
-      )
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          if (!(error instanceof RoomNotFound)) this.reportError(error);
-        },
-      );
+    const stored = this.publisher.publish(userEvent(roomId, type, user)).then(
+      () => undefined,
+      (error: unknown) => {
+        if (!(error instanceof RoomNotFound)) this.reportError(error);
+      },
+    );
     this.pending.add(stored);
     void stored.finally(() => this.pending.delete(stored));
   }

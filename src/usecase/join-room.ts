@@ -1,7 +1,7 @@
 import { RoomNotFound } from '../domain/errors.js';
 import type { UnitOfWork } from '../domain/ports/repositories.js';
 import type { Room } from '../domain/room.js';
-import { MEMBER_JOINED } from '../domain/room-event.js';
+import { MEMBER_JOINED, userEvent } from '../domain/room-event.js';
 import type { User } from '../domain/user.js';
 import type { OrderedPublisher } from './ordered-publisher.js';
 import { requireRoom } from './room-access.js';
@@ -24,21 +24,14 @@ export class JoinRoom {
       return { room: await requireRoom(this.uow.repos, roomId), joined: false };
     }
     // Locking the room row serialises joins, so capacity holds under concurrent joiners.
-    const event = await this.publisher.storeAndPush(roomId, () =>
-      this.uow.run(async (repos) => {
-        const room = await repos.rooms.findForUpdate(roomId);
-        if (!room) throw new RoomNotFound(roomId);
-        if (await repos.members.find(roomId, user.id)) return null;
-        room.assertCanJoin();
-        await repos.members.add({ roomId, userId: user.id, name: user.name });
-        return repos.events.append({
-          room: roomId,
-          type: MEMBER_JOINED,
-          data: { userId: user.id, name: user.name },
-          sender: user.id,
-        });
-      }),
-    );
+    const event = await this.publisher.publishInTransaction(roomId, async (repos) => {
+      const room = await repos.rooms.findForUpdate(roomId);
+      if (!room) throw new RoomNotFound(roomId);
+      if (await repos.members.find(roomId, user.id)) return null;
+      room.assertCanJoin();
+      await repos.members.add({ roomId, userId: user.id, name: user.name });
+      return repos.events.append(userEvent(roomId, MEMBER_JOINED, user));
+    });
     return { room: await requireRoom(this.uow.repos, roomId), joined: event !== null };
   }
 }

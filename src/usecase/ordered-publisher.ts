@@ -1,30 +1,56 @@
 import type { Pusher } from '../domain/ports/pusher.js';
-import type { RoomEvent } from '../domain/room-event.js';
+import type { Repositories, UnitOfWork } from '../domain/ports/repositories.js';
+import type { NewRoomEvent, RoomEvent } from '../domain/room-event.js';
 
 const SETTLED: Promise<unknown> = Promise.resolve();
 
 /**
- * Stores a room's events and pushes them in seq order; rooms do not wait for each other.
- *
- * Two kinds of store:
- * - `storeAndPush` (a unit of work, such as a join): runs alone, after the room's earlier stores
- *   were pushed, since the seq it takes depends on when it commits.
- * - `appendAndPush` (an append outside a unit of work, whose seq follows call order): starts at
- *   once, back to back with the room's other appends, so the store can commit them together;
- *   only its push waits for the room's earlier pushes.
+ * Stores a room's events and pushes them in seq order; rooms do not wait for each other. The one
+ * way use cases store events, in one of two modes, by what the store needs:
+ * - `publish` / `publishAll`: events stored on their own. Their append starts at once, back to
+ *   back with the room's other appends (the store gives them seqs in call order and may commit
+ *   them together); only their push waits for the room's earlier pushes.
+ * - `publishInTransaction`: a change that stores an event together with other writes (a join, a
+ *   leave). It runs alone for the room, after the room's earlier stores were pushed, since the
+ *   seq it takes depends on when it commits.
  */
 export class OrderedPublisher {
   /** Per room: settles when everything issued so far is stored and pushed. */
   private readonly tails = new Map<string, Promise<unknown>>();
-  /** Per room: settles when the last `storeAndPush` is done; appends start after it. */
+  /** Per room: settles when the last `publishInTransaction` is done; appends start after it. */
   private readonly barriers = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly pusher: Pusher) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly pusher: Pusher,
+  ) {}
 
-  /** Runs `store` after the room's earlier stores and pushes; pushes the event it resolves to, if any. */
-  storeAndPush<E extends RoomEvent | null>(roomId: string, store: () => Promise<E>): Promise<E> {
+  /** Stores the event with its room's next seq, then pushes it after the room's earlier pushes. */
+  publish(event: NewRoomEvent): Promise<RoomEvent> {
+    return this.appendThenPush(
+      [event.room],
+      () => this.uow.repos.events.append(event),
+      (stored) => [stored],
+    );
+  }
+
+  /** Stores events of any rooms all or none (a room's in the order given), then pushes each in that order. */
+  publishAll(events: readonly NewRoomEvent[]): Promise<RoomEvent[]> {
+    const rooms = [...new Set(events.map((event) => event.room))];
+    return this.appendThenPush(
+      rooms,
+      () => this.uow.repos.events.appendAll(events),
+      (stored) => stored,
+    );
+  }
+
+  /** Runs `work` in a unit of work, alone for the room; pushes the event it resolves to, if any. */
+  publishInTransaction<E extends RoomEvent | null>(
+    roomId: string,
+    work: (repos: Repositories) => Promise<E>,
+  ): Promise<E> {
     const result = this.tailOf(roomId).then(async () => {
-      const event = await store();
+      const event = await this.uow.run(work);
       if (event) this.pusher.push(event);
       return event;
     });
@@ -32,20 +58,12 @@ export class OrderedPublisher {
     return result;
   }
 
-  /** Starts `append` at once (after a running `storeAndPush`); pushes its event after the room's earlier pushes. */
-  appendAndPush(roomId: string, append: () => Promise<RoomEvent>): Promise<RoomEvent> {
-    return this.appendThenPush([roomId], append, (event) => [event]);
+  /** Rooms with a store in progress; zero when idle (nothing is kept per room). */
+  get busyRooms(): number {
+    return this.tails.size;
   }
 
-  /**
-   * `appendAndPush` for events of several rooms stored together: `append` starts after any
-   * running `storeAndPush` of these (distinct) rooms, and its events are pushed, in the order
-   * it returns them, after every earlier push of these rooms.
-   */
-  appendAllAndPush(roomIds: readonly string[], append: () => Promise<RoomEvent[]>): Promise<RoomEvent[]> {
-    return this.appendThenPush(roomIds, append, (events) => events);
-  }
-
+  /** Appends after any running transaction of these (distinct) rooms; pushes after their earlier pushes. */
   private appendThenPush<T>(
     roomIds: readonly string[],
     append: () => Promise<T>,
@@ -67,11 +85,6 @@ export class OrderedPublisher {
     );
     for (const roomId of roomIds) this.setTail(roomId, result);
     return result;
-  }
-
-  /** Rooms with a store in progress; zero when idle (nothing is kept per room). */
-  get busyRooms(): number {
-    return this.tails.size;
   }
 
   /** Tails and barriers never reject; one room (the common case) needs no `Promise.all`. */

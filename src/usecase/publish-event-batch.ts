@@ -1,7 +1,6 @@
 import { DomainError, Forbidden, InvalidRequest } from '../domain/errors.js';
-import type { UnitOfWork } from '../domain/ports/repositories.js';
 import { assertPublishable, type RoomEvent } from '../domain/room-event.js';
-import type { User } from '../domain/user.js';
+import { type User, mayPublishBatches } from '../domain/user.js';
 import type { OrderedPublisher } from './ordered-publisher.js';
 
 /** One event of a batch: like a single publish, with its room. */
@@ -19,13 +18,10 @@ export const MAX_BATCH_ITEMS = 100;
  * subscribers; a room's events take seqs in the order given. For backends: service tokens only.
  */
 export class PublishEventBatch {
-  constructor(
-    private readonly uow: UnitOfWork,
-    private readonly publisher: OrderedPublisher,
-  ) {}
+  constructor(private readonly publisher: OrderedPublisher) {}
 
   async execute(user: User, items: readonly BatchItem[]): Promise<RoomEvent[]> {
-    if (!user.isService) throw new Forbidden('publishing a batch needs a service token');
+    if (!mayPublishBatches(user)) throw new Forbidden('publishing a batch needs a service token');
     if (items.length === 0 || items.length > MAX_BATCH_ITEMS) {
       throw new InvalidRequest(`events: a batch holds 1 to ${MAX_BATCH_ITEMS} events`);
     }
@@ -38,9 +34,6 @@ export class PublishEventBatch {
         throw error;
       }
     });
-    const rooms = [...new Set(items.map((item) => item.room))];
-    return this.publisher.appendAllAndPush(rooms, () =>
-      this.uow.repos.events.appendAll(items.map(({ room, type, data }) => ({ room, type, data, sender: user.id }))),
-    );
+    return this.publisher.publishAll(items.map(({ room, type, data }) => ({ room, type, data, sender: user.id })));
   }
 }

@@ -1,6 +1,6 @@
 import type { UnitOfWork } from '../domain/ports/repositories.js';
 import { assertPublishable, type RoomEvent } from '../domain/room-event.js';
-import type { User } from '../domain/user.js';
+import { type User, needsMembership } from '../domain/user.js';
 import type { OrderedPublisher } from './ordered-publisher.js';
 import { requireMemberAccess } from './room-access.js';
 
@@ -13,10 +13,8 @@ export class PublishEvent {
 
   async execute(user: User, roomId: string, type: string, data: unknown): Promise<RoomEvent> {
     assertPublishable(type, data);
-    // A service needs no membership, and the append itself refuses an unknown room: one round trip.
-    if (!user.isService) await requireMemberAccess(this.uow.repos, roomId, user);
-    return this.publisher.appendAndPush(roomId, () =>
-      this.uow.repos.events.append({ room: roomId, type, data, sender: user.id }),
-    );
+    // Without a membership to check, the append itself refuses an unknown room: one round trip.
+    if (needsMembership(user)) await requireMemberAccess(this.uow.repos, roomId, user);
+    return this.publisher.publish({ room: roomId, type, data, sender: user.id });
   }
 }

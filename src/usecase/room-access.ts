@@ -1,7 +1,7 @@
 import { Forbidden, RoomNotFound } from '../domain/errors.js';
 import type { Repositories } from '../domain/ports/repositories.js';
 import type { Room } from '../domain/room.js';
-import type { User } from '../domain/user.js';
+import { type User, needsMembership } from '../domain/user.js';
 
 /** Loads a room or throws `RoomNotFound`. */
 export async function requireRoom(repos: Repositories, roomId: string): Promise<Room> {
@@ -13,7 +13,7 @@ export async function requireRoom(repos: Repositories, roomId: string): Promise<
 /** Loads a room the user may read and publish to: a member, or a service. */
 export async function requireMemberAccess(repos: Repositories, roomId: string, user: User): Promise<Room> {
   const room = await requireRoom(repos, roomId);
-  if (user.isService) return room;
+  if (!needsMembership(user)) return room;
   const member = await repos.members.find(roomId, user.id);
   if (!member) throw new Forbidden(`you are not a member of room '${roomId}'`);
   return room;

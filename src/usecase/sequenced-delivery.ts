@@ -2,6 +2,7 @@ import type { Pusher } from '../domain/ports/pusher.js';
 import type { UnitOfWork } from '../domain/ports/repositories.js';
 import type { RoomFeed } from '../domain/ports/room-feed.js';
 import type { RoomEvent } from '../domain/room-event.js';
+import { PeriodicTask } from './periodic-task.js';
 
 /** One followed room: how far this node has delivered it, and what waits while it catches up. */
 interface Cursor {
@@ -19,6 +20,8 @@ export interface SequencedDeliveryOptions {
   /** How long to wait before reading the store again after a failed read. */
   readonly retryDelayMs?: number;
   readonly reportError: (error: unknown, roomId: string) => void;
+  /** Every `intervalMs`, idle rooms that `isWanted` says nobody here receives any more are forgotten. */
+  readonly forgetIdleRooms?: { readonly intervalMs: number; readonly isWanted: (roomId: string) => boolean };
 }
 
 /**
@@ -31,6 +34,7 @@ export class SequencedDelivery implements RoomFeed {
   private readonly cursors = new Map<string, Cursor>();
   private readonly pageSize: number;
   private readonly retryDelayMs: number;
+  private readonly forgetter: PeriodicTask | undefined;
   private isStopped = false;
 
   constructor(
@@ -40,6 +44,10 @@ export class SequencedDelivery implements RoomFeed {
   ) {
     this.pageSize = options.pageSize ?? 500;
     this.retryDelayMs = options.retryDelayMs ?? 1000;
+    const forgetIdle = options.forgetIdleRooms;
+    if (forgetIdle) {
+      this.forgetter = new PeriodicTask(forgetIdle.intervalMs, async () => this.forget(forgetIdle.isWanted));
+    }
   }
 
   follow(roomId: string): Promise<void> {
@@ -94,9 +102,10 @@ export class SequencedDelivery implements RoomFeed {
     return this.cursors.size;
   }
 
-  /** Ends retries under way; events accepted afterwards are still delivered when in order. */
-  stop(): void {
+  /** Ends retries under way and the idle-room sweeps; events accepted afterwards are still delivered when in order. */
+  async stop(): Promise<void> {
     this.isStopped = true;
+    await this.forgetter?.stop();
   }
 
   private async start(roomId: string): Promise<void> {

@@ -1,10 +1,10 @@
 import type { RoomFeed } from '../domain/ports/room-feed.js';
 import type { Room } from '../domain/room.js';
-import type { User } from '../domain/user.js';
+import { type User, needsMembership } from '../domain/user.js';
 import type { GetRoom } from './get-room.js';
 import type { JoinRoom } from './join-room.js';
 
-/** What a connection must do before receiving a room: users join it, services only need it to exist. */
+/** What a connection must do before receiving a room: people join it, services only need it to exist. */
 export class SubscribeToRoom {
   constructor(
     private readonly joinRoom: JoinRoom,
@@ -18,7 +18,7 @@ export class SubscribeToRoom {
    */
   async execute(user: User, roomId: string): Promise<Room> {
     await this.feed.follow(roomId);
-    if (user.isService) return this.getRoom.execute(roomId);
-    return (await this.joinRoom.execute(user, roomId)).room;
+    if (needsMembership(user)) return (await this.joinRoom.execute(user, roomId)).room;
+    return this.getRoom.execute(roomId);
   }
 }

@@ -1,34 +1,21 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
+import { type ErrorCode, HTTP_STATUS } from './error-codes.js';
 import { requestIdOf } from './request-log.js';
 
 /** An error of the web edge itself (auth, validation, routing), with its protocol code. */
 export class ApiError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);
   }
 }
 
-const STATUS_BY_CODE: Readonly<Record<string, number>> = {
-  invalid_request: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  room_not_found: 404,
-  not_found: 404,
-  room_full: 409,
-  room_exists: 409,
-  payload_too_large: 413,
-  rate_limited: 429,
-  internal_error: 500,
-  unavailable: 503,
-};
-
 /** The protocol's error body. */
-export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
+export function errorBody(code: ErrorCode, message: string): { error: { code: ErrorCode; message: string } } {
   return { error: { code, message } };
 }
 
@@ -41,13 +28,13 @@ export const notFound: RequestHandler = (req) => {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, _req, res, _next) => {
     const { code, message } = describe(error);
-    const status = STATUS_BY_CODE[code] ?? 500;
+    const status = HTTP_STATUS[code];
     if (status === 500) logger.error({ err: error, reqId: requestIdOf(res) }, 'request failed');
     res.status(status).json(errorBody(code, message));
   };
 }
 
-function describe(error: unknown): { code: string; message: string } {
+function describe(error: unknown): { code: ErrorCode; message: string } {
   if (error instanceof ApiError || error instanceof DomainError) return { code: error.code, message: error.message };
   switch (bodyParserType(error)) {
     case 'entity.too.large':

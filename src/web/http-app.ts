@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { HealthCheck } from '../domain/ports/health.js';
+import type { Admission } from './admission.js';
 import { authenticate } from './auth/bearer.js';
 import type { TokenService } from './auth/token-service.js';
 import { ApiError, errorHandler, notFound } from './errors.js';
@@ -15,7 +16,8 @@ import { requestLog } from './request-log.js';
 import type { KeyedRateLimiter } from './rate-limiter.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
-import { BATCH_PUBLISH_PATH, type RoomUseCases, roomRoutes } from './routes/room-routes.js';
+import { BATCH_PUBLISH_PATH, eventRoutes } from './routes/event-routes.js';
+import { type RoomUseCases, roomRoutes } from './routes/room-routes.js';
 
 /** Room event data may be 64 KiB; the rest of a body needs far less than this margin. */
 const BODY_LIMIT_BYTES = 80 * 1024;
@@ -32,7 +34,8 @@ export interface HttpAppDeps {
   /** Proxies whose X-Forwarded-For is believed (express' `trust proxy`); undefined: none. */
   readonly trustProxy: number | string | undefined;
   readonly healthChecks: readonly HealthCheck[];
-  readonly isStopping: () => boolean;
+  /** Closed at shutdown: new requests are refused with 503 from then on. */
+  readonly admission: Admission;
   readonly metrics: ServerMetrics;
   /** REST calls per user (per IP where there is no user). */
   readonly restLimiter: KeyedRateLimiter;
@@ -60,10 +63,10 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       cors({ origin: origins.includes('*') ? '*' : [...origins], exposedHeaders: ['X-Request-Id', 'Retry-After'] }),
     );
   }
-  app.use(healthRoutes(deps.healthChecks, deps.isStopping));
+  app.use(healthRoutes(deps.healthChecks, deps.admission));
   app.use(metricsRoutes(deps.metrics.registry, deps.metricsToken));
   app.use((_req, _res, next) => {
-    if (deps.isStopping()) throw new ApiError('unavailable', 'server is shutting down');
+    if (!deps.admission.isOpen) throw new ApiError('unavailable', 'server is shutting down');
     next();
   });
   app.use(`/v1${BATCH_PUBLISH_PATH}`, jsonBody(BATCH_BODY_LIMIT_BYTES));
@@ -75,7 +78,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       devTokenRoutes(deps.tokens),
     );
   }
-  app.use('/v1', roomRoutes(deps.useCases, authenticate(deps.tokens, deps.restLimiter)));
+  const guard = authenticate(deps.tokens, deps.restLimiter);
+  app.use('/v1', roomRoutes(deps.useCases, guard), eventRoutes(deps.useCases, guard));
   if (deps.demoDir) app.use(demoRoutes(deps.demoDir));
   app.use(notFound);
   app.use(errorHandler(deps.logger));

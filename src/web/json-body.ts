@@ -7,7 +7,7 @@ const notJson = () => new ApiError('invalid_request', 'body: not valid JSON');
 
 /**
  * Reads a JSON request body into `req.body`, in place of express.json: body-parser's stream
- * decoding cost about 85 µs of CPU per request here, a third of a whole publish (issue 8).
+ * decoding cost about 85 µs of CPU per request here, a third of a whole publish (bench/README.md).
  * Takes UTF-8 JSON objects and arrays without a Content-Encoding; a request that is not JSON
  * (by its Content-Type) is left alone, with `req.body` undefined, for the route's validation.
  * A body already read (by a reader mounted on a more specific path) is left as it is.

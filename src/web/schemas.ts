@@ -2,7 +2,16 @@ import { z } from 'zod';
 
 /** Field rules shared by REST and WebSocket input. */
 export const roomIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must match ^[a-z0-9][a-z0-9_-]{0,63}$');
+/** The path parameters of a room's routes. */
+export const roomPathSchema = z.object({ room: roomIdSchema });
 export const eventTypeSchema = z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'must match ^[a-z][a-z0-9_.-]{0,63}$');
+/** PostgreSQL text holds neither NUL nor a lone surrogate (stored as U+FFFD, it would name another user). */
+export const isStorableText = (text: string) => !/[\u0000\p{Cs}]/u.test(text);
+export const userIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine(isStorableText, 'must not contain NUL characters or lone surrogates');
 export const displayNameSchema = z
   .string()
   .min(1)

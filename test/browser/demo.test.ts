@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDemo } from '../../demo/build.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/composition/config.js';
+import { developmentMode } from '../../src/composition/development-mode.js';
 import {
   CHROMIUM_SKIP_REASON,
   DEMO_SERVER_ENV,
@@ -122,7 +123,7 @@ describe('serving the demo page', () => {
     [{ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(32) }, false],
     [{ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(32), DEMO: '1' }, true],
   ])('serves the demo in development mode unless DEMO=0, and elsewhere only with DEMO=1: %j', (env, isServed) => {
-    expect(loadConfig(env).isDemoServed).toBe(isServed);
+    expect(developmentMode(loadConfig(env)).servesDemo).toBe(isServed);
   });
 
   it('refuses a DEMO value other than 0 or 1', () => {
@@ -177,7 +178,7 @@ describe.skipIf(!executablePath)(`the demo page in Chromium ${executablePath ? '
     const carol = await restUser(server, 'carol');
     const publishing = postMessages(server, carol, 30, 'published during the drop');
     await shownUpTo(ann, (await roomLastSeq(server.baseUrl, carol, ROOM)) + 1);
-    server.app.hub.closeAll(1001, 'test drops every connection');
+    server.app.connections.closeAll(1001, 'test drops every connection');
     await publishing;
     const lastSeq = await roomLastSeq(server.baseUrl, carol, ROOM);
     for (const page of [ann, bob]) {

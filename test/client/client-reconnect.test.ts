@@ -62,7 +62,7 @@ describe('reconnecting', () => {
       [1013, 110],
     ] as const) {
       await eventually(() => ticks() >= afterEvents && client.state === 'open', 20_000);
-      server.app.hub.closeAll(closeCode, 'test drops the connection');
+      server.app.connections.closeAll(closeCode, 'test drops the connection');
     }
     const published = (await publishing).sort((a, b) => a - b);
     await eventually(() => ticks() === 150, 20_000);
@@ -89,7 +89,7 @@ describe('reconnecting', () => {
     await room.ready;
     expect(calls).toBe(1);
 
-    server.app.hub.closeAll(4001, 'token expired');
+    server.app.connections.closeAll(4001, 'token expired');
     await eventually(() => calls === 2 && client.state === 'open');
     expect(retries).toEqual([{ attempt: 1, delayMs: 0, closeCode: 4001 }]);
     const [seq] = await publishOverRest(server.baseUrl, ann, roomId, 1);
@@ -100,7 +100,7 @@ describe('reconnecting', () => {
     const roomId = await newRoom();
     const { client, errors, states } = annClient();
     await client.join(roomId).ready;
-    server.app.hub.closeAll(4001, 'token expired');
+    server.app.connections.closeAll(4001, 'token expired');
     await eventually(() => client.state === 'closed');
     expect(errors).toEqual(['unauthenticated']);
     expect(states).toEqual(['connecting', 'open', 'closed']);
@@ -112,7 +112,7 @@ describe('reconnecting', () => {
     const { client, retries } = annClient({ environment: network });
     await client.join(roomId).ready;
     const droppedAt = Date.now();
-    server.app.hub.closeAll(1008, 'policy violation');
+    server.app.connections.closeAll(1008, 'policy violation');
     await eventually(() => retries.length === 1);
     network.goOnline();
     expect(client.state).toBe('reconnecting');
@@ -147,11 +147,11 @@ describe('reconnecting', () => {
       await eventually(() => seqsOfType(events, 'tick').length === 2);
 
       network.goOffline();
-      trimming.app.hub.closeAll(1001, 'going away');
+      trimming.app.connections.closeAll(1001, 'going away');
       await eventually(() => client.state === 'reconnecting');
       await publishOverRest(trimming.baseUrl, ann, roomId, 20);
       const lastMissed = await roomLastSeq(trimming.baseUrl, ann, roomId);
-      await eventually(() => trimming.app.hub.counts().clients === 0);
+      await eventually(() => trimming.app.connections.counts().clients === 0);
       await eventuallyAsync(async () => (await roomFirstSeq(trimming.baseUrl, ann, roomId)) > (room.seq ?? 0) + 1);
       expect(tokensFetched).toBe(1);
 

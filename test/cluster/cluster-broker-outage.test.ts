@@ -53,7 +53,10 @@ describe.skipIf(missing)(`a node that loses Redis ${missing ? skipReason(missing
       20_000,
       'readyz failing on the cut-off node',
     );
-    expect(ready).toEqual({ status: 503, body: { error: { code: 'unavailable', message: 'not answering: broker' } } });
+    expect(ready).toEqual({
+      status: 503,
+      body: { error: { code: 'unavailable', message: 'not answering: broker, presence' } },
+    });
     // Both nodes go on storing what is published through them.
     expect(await publishOverRest(cutOff.baseUrl, service, 'outage', 30)).toHaveLength(30);
     expect(await publishOverRest(healthy.baseUrl, service, 'outage', 30)).toHaveLength(30);

@@ -82,7 +82,7 @@ describe('clients reconnecting while events are published', () => {
     } finally {
       await Promise.all([observer, ...clients].map((subscriber) => subscriber.closeAll()));
     }
-    await eventually(() => server.app.hub.counts().clients === 0, 10_000, 'hub forgets every connection');
-    expect(server.app.hub.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
+    await eventually(() => server.app.connections.counts().clients === 0, 10_000, 'hub forgets every connection');
+    expect(server.app.connections.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
   }, 120_000);
 });

@@ -130,7 +130,7 @@ describe('resuming under random schedules', () => {
         } finally {
           await Promise.all(subscribers.map((subscriber) => subscriber.closeAll()));
         }
-        await eventually(() => server.app.hub.counts().clients === 0, 10_000, 'hub forgets the run');
+        await eventually(() => server.app.connections.counts().clients === 0, 10_000, 'hub forgets the run');
       }),
       { numRuns: 25 },
     );

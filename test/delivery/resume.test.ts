@@ -175,7 +175,7 @@ describe('joining with since', () => {
     const client = await connect();
     client.socket.pause();
     const replied = client.request({ op: 'join', room, since: 1, epoch });
-    await eventually(() => server.app.hub.queueDepth().maxBytes >= 256 * 1024, 10_000, 'the replay stalls');
+    await eventually(() => server.app.connections.queueDepth().maxBytes >= 256 * 1024, 10_000, 'the replay stalls');
     const published: number[] = [];
     const publishing = (async () => {
       for (let i = 0; i < 400; i += 1) published.push(await publish(room, 'during'));

@@ -189,9 +189,9 @@ describe('WebSocket', () => {
     ['no token', () => ['roomcast.v1']],
     ['bad token', () => ['roomcast.v1', `roomcast.token.${tokens['bad token']}`]],
   ])('%s: the upgrade is refused with 401, so no op can run', async (_actor, protocols) => {
-    const before = server.app.hub.counts().clients;
+    const before = server.app.connections.counts().clients;
     expect((await refusedUpgrade(server.wsUrl, protocols())).status).toBe(401);
-    expect(server.app.hub.counts().clients).toBe(before);
+    expect(server.app.connections.counts().clients).toBe(before);
   });
 
   /** An op, whether the connection joins the room first, and where delivery is checked afterwards. */

@@ -19,7 +19,7 @@ describe('connections per user', () => {
     expect((await refusedUpgrade(server.wsUrl, ['roomcast.v1', `roomcast.token.${ann}`])).status).toBe(429);
     const bob = await WsTestClient.connect(server.wsUrl, await signToken('bob'));
     await clients[0]!.close();
-    await eventually(() => server.app.hub.counts().clients === 3);
+    await eventually(() => server.app.connections.counts().clients === 3);
     const again = await WsTestClient.connect(server.wsUrl, ann);
     await Promise.all([...clients.slice(1), bob, again].map((client) => client.close()));
   });

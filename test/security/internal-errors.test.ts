@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/container.js';
+import { buildApp } from '../../src/composition/build-app.js';
 import { embeddedTestDatabase } from '../support/databases.js';
 import { testConfig } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
-import { type Config, loadConfig } from '../../src/config.js';
-import { type App, buildApp } from '../../src/container.js';
+import { type App, buildApp } from '../../src/composition/build-app.js';
+import { type Config, loadConfig } from '../../src/composition/config.js';
 import { type TestDatabase, testDatabase } from './databases.js';
 import { TEST_SECRET } from './tokens.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RoomEvent } from '../../src/domain/room-event.js';
+import type { Repositories, UnitOfWork } from '../../src/domain/ports/repositories.js';
+import type { NewRoomEvent, RoomEvent } from '../../src/domain/room-event.js';
 import { OrderedPublisher } from '../../src/usecase/ordered-publisher.js';
 import { roomEvent } from '../support/fakes/fixtures.js';
 import { RecordingPusher } from '../support/fakes/recording-pusher.js';
@@ -23,10 +24,21 @@ function gate<T>() {
   return { store, started, state, resolve };
 }
 
-/** A publisher whose pushes are recorded. */
-function recordingPublisher(): { pusher: RecordingPusher; publisher: OrderedPublisher } {
+/**
+ * A publisher whose pushes are recorded, over a store the test scripts: a transaction runs the
+ * work it is given, and `appending(store)` makes an event whose append is answered by `store`.
+ */
+function recordingPublisher() {
   const pusher = new RecordingPusher();
-  return { pusher, publisher: new OrderedPublisher(pusher) };
+  const appends = new Map<string, () => Promise<RoomEvent>>();
+  const repos = { events: { append: (event: NewRoomEvent) => appends.get(event.type)!() } } as unknown as Repositories;
+  const uow: UnitOfWork = { repos, run: (work) => work(repos) };
+  const appending = (store: () => Promise<RoomEvent>): NewRoomEvent => {
+    const type = `append-${appends.size}`;
+    appends.set(type, store);
+    return { room: 'r', type, data: null, sender: 'ann' };
+  };
+  return { pusher, publisher: new OrderedPublisher(uow, pusher), appending };
 }
 
 /** Lets every pending promise callback run (the publisher forgets an idle room one turn after its last store). */
@@ -40,8 +52,8 @@ describe('OrderedPublisher', () => {
     const first = gate<RoomEvent>();
     const second = gate<RoomEvent>();
 
-    const firstResult = publisher.storeAndPush('r', first.store);
-    const secondResult = publisher.storeAndPush('r', second.store);
+    const firstResult = publisher.publishInTransaction('r', first.store);
+    const secondResult = publisher.publishInTransaction('r', second.store);
     await first.started;
     await nextTurn();
     expect(second.state.hasStarted).toBe(false);
@@ -54,17 +66,17 @@ describe('OrderedPublisher', () => {
   });
 
   it('pushes nothing for a store that stored nothing', async () => {
-    const pusher = new RecordingPusher();
-    expect(await new OrderedPublisher(pusher).storeAndPush('r', async () => null)).toBeNull();
+    const { pusher, publisher } = recordingPublisher();
+    expect(await publisher.publishInTransaction('r', async () => null)).toBeNull();
     expect(pusher.calls).toEqual([]);
   });
 
   it("hands a failed store's error to its caller and goes on with the room's next store", async () => {
     const { pusher, publisher } = recordingPublisher();
-    const failing = publisher.storeAndPush('r', async () => {
+    const failing = publisher.publishInTransaction('r', async () => {
       throw new Error('store failed');
     });
-    const next = publisher.storeAndPush('r', async () => roomEvent('r', 1));
+    const next = publisher.publishInTransaction('r', async () => roomEvent('r', 1));
     await expect(failing).rejects.toThrow('store failed');
     expect(await next).toMatchObject({ seq: 1 });
     expect(pusher.pushed.map((event) => event.seq)).toEqual([1]);
@@ -73,9 +85,9 @@ describe('OrderedPublisher', () => {
   it('does not make one room wait for another', async () => {
     const { pusher, publisher } = recordingPublisher();
     const slow = gate<RoomEvent>();
-    const slowResult = publisher.storeAndPush('a', slow.store);
+    const slowResult = publisher.publishInTransaction('a', slow.store);
 
-    expect(await publisher.storeAndPush('b', async () => roomEvent('b', 1))).toMatchObject({ room: 'b' });
+    expect(await publisher.publishInTransaction('b', async () => roomEvent('b', 1))).toMatchObject({ room: 'b' });
     expect(pusher.pushed.map((event) => event.room)).toEqual(['b']);
     await nextTurn();
     expect(publisher.busyRooms).toBe(1);
@@ -86,12 +98,12 @@ describe('OrderedPublisher', () => {
   });
 
   it('keeps nothing per room once idle', async () => {
-    const publisher = new OrderedPublisher(new RecordingPusher());
+    const { publisher } = recordingPublisher();
     const results = ['a', 'b', 'a'].map((room, index) =>
-      publisher.storeAndPush(room, async () => roomEvent(room, index + 1)),
+      publisher.publishInTransaction(room, async () => roomEvent(room, index + 1)),
     );
     results.push(
-      publisher.storeAndPush('c', async () => Promise.reject(new Error('no'))).catch(() => roomEvent('c', 1)),
+      publisher.publishInTransaction('c', async () => Promise.reject(new Error('no'))).catch(() => roomEvent('c', 1)),
     );
     await Promise.all(results);
     await nextTurn();
@@ -99,11 +111,11 @@ describe('OrderedPublisher', () => {
   });
 
   it("starts a room's appends back to back, and pushes them in call order whichever is stored first", async () => {
-    const { pusher, publisher } = recordingPublisher();
+    const { pusher, publisher, appending } = recordingPublisher();
     const first = gate<RoomEvent>();
     const second = gate<RoomEvent>();
-    const firstResult = publisher.appendAndPush('r', first.store);
-    const secondResult = publisher.appendAndPush('r', second.store);
+    const firstResult = publisher.publish(appending(first.store));
+    const secondResult = publisher.publish(appending(second.store));
     await Promise.all([first.started, second.started]);
 
     second.resolve(roomEvent('r', 2));
@@ -115,14 +127,14 @@ describe('OrderedPublisher', () => {
     expect(pusher.pushed.map((event) => event.seq)).toEqual([1, 2]);
   });
 
-  it('keeps appends and units of work apart: neither starts while the other kind runs before it', async () => {
-    const { pusher, publisher } = recordingPublisher();
+  it('keeps appends and transactions apart: neither starts while the other kind runs before it', async () => {
+    const { pusher, publisher, appending } = recordingPublisher();
     const append = gate<RoomEvent>();
     const unit = gate<RoomEvent>();
     const later = gate<RoomEvent>();
-    const appended = publisher.appendAndPush('r', append.store);
-    const stored = publisher.storeAndPush('r', unit.store);
-    const laterAppended = publisher.appendAndPush('r', later.store);
+    const appended = publisher.publish(appending(append.store));
+    const stored = publisher.publishInTransaction('r', unit.store);
+    const laterAppended = publisher.publish(appending(later.store));
     await append.started;
     await nextTurn();
     expect(unit.state.hasStarted).toBe(false);
@@ -141,20 +153,22 @@ describe('OrderedPublisher', () => {
   });
 
   it("hands a failed append's error to its caller only after the earlier pushes, and pushes the rest in order", async () => {
-    const { pusher, publisher } = recordingPublisher();
+    const { pusher, publisher, appending } = recordingPublisher();
     const first = gate<RoomEvent>();
-    const firstResult = publisher.appendAndPush('r', first.store);
+    const firstResult = publisher.publish(appending(first.store));
     let failed = false;
     const failing = publisher
-      .appendAndPush('r', async () => {
-        throw new Error('append failed');
-      })
+      .publish(
+        appending(async () => {
+          throw new Error('append failed');
+        }),
+      )
       .catch((error: Error) => {
         failed = true;
         expect(pusher.pushed.map((event) => event.seq)).toEqual([1]);
         return error.message;
       });
-    const third = publisher.appendAndPush('r', async () => roomEvent('r', 2));
+    const third = publisher.publish(appending(async () => roomEvent('r', 2)));
     await nextTurn();
     expect(failed).toBe(false);
     first.resolve(roomEvent('r', 1));

@@ -62,7 +62,7 @@ describe('/metrics', () => {
     expect(text).toContain('process_resident_memory_bytes');
 
     await Promise.all(clients.map((client) => client.close()));
-    await eventually(() => server.app.hub.counts().clients === 0);
+    await eventually(() => server.app.connections.counts().clients === 0);
     const after = await scrape();
     expect(after).toContain('roomcast_connections_closed_total{reason="closed"} 2');
     expect(sample(after, 'roomcast_connections')).toBe(0);

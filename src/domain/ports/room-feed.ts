@@ -7,6 +7,3 @@ export interface RoomFeed {
   /** Resolves once every event stored after this call will be pushed here, in seq order. */
   follow(roomId: string): Promise<void>;
 }
-
-/** A single node: every event is published by this process, so every room is followed already. */
-export const IN_PROCESS_FEED: RoomFeed = { follow: () => Promise.resolve() };

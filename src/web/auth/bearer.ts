@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import type { User } from '../../domain/user.js';
+import { type User, hasUserRateLimit } from '../../domain/user.js';
 import { ApiError } from '../errors.js';
 import { requireWithinRate } from '../rate-limit-middleware.js';
 import type { KeyedRateLimiter } from '../rate-limiter.js';
@@ -20,7 +20,7 @@ export function authenticate(tokens: TokenService, limiter: KeyedRateLimiter): R
     const token = bearerToken(req.headers.authorization);
     if (!token) throw new ApiError('unauthenticated', 'missing bearer token');
     const { user } = await tokens.verify(token);
-    if (!user.isService) await requireWithinRate(limiter, `user:${user.id}`, res);
+    if (hasUserRateLimit(user)) await requireWithinRate(limiter, `user:${user.id}`, res);
     res.locals.user = user;
     next();
   };

@@ -3,23 +3,16 @@ import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import type { User } from '../../domain/user.js';
 import { ApiError } from '../errors.js';
+import { isStorableText, userIdSchema } from '../schemas.js';
 
 const CLOCK_TOLERANCE_SECONDS = 5;
 /** Verified tokens remembered, so that a client calling often is not verified on every call. */
 const VERIFIED_CACHE_SIZE = 10_000;
 
 const claimsSchema = z.object({
-  sub: z
-    .string()
-    .min(1)
-    .max(128)
-    .refine((sub) => !sub.includes('\u0000')),
-  // PostgreSQL text holds neither NUL nor a lone surrogate.
-  name: z
-    .string()
-    .max(100)
-    .refine((name) => !/[\u0000\p{Cs}]/u.test(name))
-    .optional(),
+  sub: userIdSchema,
+  // An empty name falls back to sub.
+  name: z.string().max(100).refine(isStorableText).optional(),
   scope: z.string().optional(),
   exp: z.number().optional(),
 });

@@ -20,7 +20,11 @@ export class ServerMetrics implements ConnectionObserver {
   private readonly requestDuration: Histogram<'method' | 'route' | 'status'>;
   private readonly requestsInFlight: Gauge;
 
-  constructor(hub: WsHub) {
+  /**
+   * `publishing` counts the rooms with events being stored and pushed; `databaseBytes` is the
+   * memory an embedded database holds in this process (0 on a database server).
+   */
+  constructor(hub: WsHub, publishing: { readonly busyRooms: number }, databaseBytes: () => number) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.opened = new Counter({
@@ -46,44 +50,15 @@ export class ServerMetrics implements ConnectionObserver {
       help: 'REST requests being served (this scrape included)',
       registers,
     });
-    const gauge = (name: string, help: string, read: () => number) =>
-      new Gauge({
-        name,
-        help,
-        registers,
-        collect() {
-          this.set(read());
-        },
-      });
-    const total = (name: string, help: string, read: () => number) =>
-      new Counter({
-        name,
-        help,
-        registers,
-        collect() {
-          this.reset();
-          this.inc(read());
-        },
-      });
-    gauge('roomcast_connections', 'Open WebSocket connections', () => hub.counts().clients);
-    gauge('roomcast_subscriptions', 'Subscriptions (connection × room)', () => hub.counts().subscriptions);
-    gauge(
-      'roomcast_rooms_with_subscribers',
-      'Rooms with at least one subscriber on this node',
-      () => hub.counts().rooms,
-    );
-    gauge('roomcast_send_queue_bytes', 'Bytes waiting to be sent, all connections', () => hub.queueDepth().totalBytes);
-    gauge(
-      'roomcast_send_queue_max_bytes',
-      'Bytes waiting to be sent, fullest connection',
-      () => hub.queueDepth().maxBytes,
-    );
-    total('roomcast_events_published_total', 'Stored events pushed to this node', () => hub.totals().eventsPushed);
-    total(
-      'roomcast_messages_delivered_total',
-      'Event frames handed to connections',
-      () => hub.totals().eventsDelivered,
-    );
+    readOnScrape(registers, hub, publishing);
+    new Gauge({
+      name: 'roomcast_embedded_database_memory_bytes',
+      help: "The embedded database's heap in this process (never shrinks); 0 with DATABASE_URL",
+      registers,
+      collect() {
+        this.set(databaseBytes());
+      },
+    });
     for (const reason of ['closed', 'overflow', 'missed-pong'] satisfies ClientEnd[]) this.ended.inc({ reason }, 0);
   }
 
@@ -108,4 +83,43 @@ export class ServerMetrics implements ConnectionObserver {
       next();
     };
   }
+}
+
+/** Figures read from the Hub and the publisher when scraped, so that the fan-out path only bumps plain numbers. */
+function readOnScrape(registers: Registry[], hub: WsHub, publishing: { readonly busyRooms: number }): void {
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        this.set(read());
+      },
+    });
+  const total = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  gauge('roomcast_connections', 'Open WebSocket connections', () => hub.counts().clients);
+  gauge('roomcast_subscriptions', 'Subscriptions (connection × room)', () => hub.counts().subscriptions);
+  gauge('roomcast_rooms_with_subscribers', 'Rooms with at least one subscriber on this node', () => hub.counts().rooms);
+  gauge('roomcast_send_queue_bytes', 'Bytes waiting to be sent, all connections', () => hub.queueDepth().totalBytes);
+  gauge(
+    'roomcast_send_queue_max_bytes',
+    'Bytes waiting to be sent, fullest connection',
+    () => hub.queueDepth().maxBytes,
+  );
+  gauge(
+    'roomcast_rooms_publishing',
+    'Rooms with events being stored and pushed on this node (0 when idle)',
+    () => publishing.busyRooms,
+  );
+  total('roomcast_events_published_total', 'Stored events pushed to this node', () => hub.totals().eventsPushed);
+  total('roomcast_messages_delivered_total', 'Event frames handed to connections', () => hub.totals().eventsDelivered);
 }

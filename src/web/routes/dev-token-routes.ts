@@ -1,17 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { TokenService } from '../auth/token-service.js';
-import { displayNameSchema } from '../schemas.js';
+import { displayNameSchema, userIdSchema } from '../schemas.js';
 import { parseOrThrow } from '../validation.js';
 
 const DEV_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 
 const devTokenBody = z.object({
-  userId: z
-    .string()
-    .min(1)
-    .max(128)
-    .refine((id) => !id.includes('\u0000'), 'must not contain NUL characters'),
+  userId: userIdSchema,
   name: displayNameSchema.optional(),
 });
 

@@ -1,15 +1,16 @@
 import { Router } from 'express';
 import type { HealthCheck } from '../../domain/ports/health.js';
+import type { Admission } from '../admission.js';
 import { errorBody } from '../errors.js';
 
 /** `/healthz` (the process lives) and `/readyz` (dependencies answer and the server is not stopping). */
-export function healthRoutes(checks: readonly HealthCheck[], isStopping: () => boolean): Router {
+export function healthRoutes(checks: readonly HealthCheck[], admission: Admission): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    if (isStopping()) {
+    if (!admission.isOpen) {
       res.status(503).json(errorBody('unavailable', 'server is shutting down'));
       return;
     }

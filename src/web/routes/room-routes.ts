@@ -11,14 +11,13 @@ import type { ListEvents } from '../../usecase/list-events.js';
 import type { ListMembers } from '../../usecase/list-members.js';
 import type { ListRooms } from '../../usecase/list-rooms.js';
 import type { PublishEvent } from '../../usecase/publish-event.js';
-import { MAX_BATCH_ITEMS, type PublishEventBatch } from '../../usecase/publish-event-batch.js';
+import type { PublishEventBatch } from '../../usecase/publish-event-batch.js';
 import { currentUser } from '../auth/bearer.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { eventJson } from '../event-json.js';
-import { capacitySchema, displayNameSchema, eventDataSchema, eventTypeSchema, roomIdSchema } from '../schemas.js';
+import { capacitySchema, displayNameSchema, roomIdSchema, roomPathSchema } from '../schemas.js';
 import { parseOrThrow } from '../validation.js';
 
-/** The use cases behind the room routes. */
+/** The use cases behind the REST routes. */
 export interface RoomUseCases {
   readonly createRoom: CreateRoom;
   readonly getRoom: GetRoom;
@@ -37,27 +36,12 @@ const createRoomBody = z.object({
   name: displayNameSchema,
   capacity: capacitySchema.optional(),
 });
-const publishBody = z.object({ type: eventTypeSchema, data: eventDataSchema });
-const batchBody = z.object({
-  events: z
-    .array(z.object({ room: roomIdSchema, type: eventTypeSchema, data: eventDataSchema }))
-    .min(1)
-    .max(MAX_BATCH_ITEMS),
-});
-const roomParams = z.object({ room: roomIdSchema });
 const pageQuery = (max: number, fallback: number) =>
   z.object({ limit: z.coerce.number().int().min(1).max(max).default(fallback), cursor: z.string().optional() });
 const roomPageQuery = pageQuery(200, 50);
 const memberPageQuery = pageQuery(200, 50);
-const eventsQuery = z.object({
-  after: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
 
-/** The batch publish route, under /v1 like the others: its body may be larger. */
-export const BATCH_PUBLISH_PATH = '/events';
-
-/** REST calls of rooms and events under /v1; `guard` (authentication and rate limit) runs before each, so unknown routes stay 404 without a token. */
+/** REST calls of rooms, members and presence under /v1; `guard` (authentication and rate limit) runs before each, so unknown routes stay 404 without a token. */
 export function roomRoutes(useCases: RoomUseCases, guard: RequestHandler): Router {
   const router = Router();
 
@@ -73,24 +57,24 @@ export function roomRoutes(useCases: RoomUseCases, guard: RequestHandler): Route
   });
 
   router.get('/rooms/:room', guard, async (req, res) => {
-    const { room } = parseOrThrow(roomParams, req.params, 'path');
+    const { room } = parseOrThrow(roomPathSchema, req.params, 'path');
     res.json(roomJson(await useCases.getRoom.execute(room)));
   });
 
   router.put('/rooms/:room/members/me', guard, async (req, res) => {
-    const { room } = parseOrThrow(roomParams, req.params, 'path');
+    const { room } = parseOrThrow(roomPathSchema, req.params, 'path');
     const result = await useCases.joinRoom.execute(currentUser(res), room);
     res.status(result.joined ? 201 : 200).json(roomJson(result.room));
   });
 
   router.delete('/rooms/:room/members/me', guard, async (req, res) => {
-    const { room } = parseOrThrow(roomParams, req.params, 'path');
+    const { room } = parseOrThrow(roomPathSchema, req.params, 'path');
     await useCases.leaveRoom.execute(currentUser(res), room);
     res.status(204).end();
   });
 
   router.get('/rooms/:room/members', guard, async (req, res) => {
-    const { room } = parseOrThrow(roomParams, req.params, 'path');
+    const { room } = parseOrThrow(roomPathSchema, req.params, 'path');
     const query = parseOrThrow(memberPageQuery, req.query, 'query');
     const page = await useCases.listMembers.execute(currentUser(res), room, {
       limit: query.limit,
@@ -99,27 +83,8 @@ export function roomRoutes(useCases: RoomUseCases, guard: RequestHandler): Route
     res.json({ items: page.items.map(memberJson), nextCursor: encodeCursor(page.nextKey) });
   });
 
-  router.post('/rooms/:room/events', guard, async (req, res) => {
-    const { room } = parseOrThrow(roomParams, req.params, 'path');
-    const body = parseOrThrow(publishBody, req.body, 'body');
-    res.status(201).json(eventJson(await useCases.publishEvent.execute(currentUser(res), room, body.type, body.data)));
-  });
-
-  router.post(BATCH_PUBLISH_PATH, guard, async (req, res) => {
-    const { events } = parseOrThrow(batchBody, req.body, 'body');
-    const stored = await useCases.publishEventBatch.execute(currentUser(res), events);
-    res.status(201).json({ items: stored.map(eventJson) });
-  });
-
-  router.get('/rooms/:room/events', guard, async (req, res) => {
-    const { room } = parseOrThrow(roomParams, req.params, 'path');
-    const query = parseOrThrow(eventsQuery, req.query, 'query');
-    const window = await useCases.listEvents.execute(currentUser(res), room, query.after, query.limit);
-    res.json({ items: window.items.map(eventJson), firstSeq: window.firstSeq });
-  });
-
   router.get('/rooms/:room/presence', guard, async (req, res) => {
-    const { room } = parseOrThrow(roomParams, req.params, 'path');
+    const { room } = parseOrThrow(roomPathSchema, req.params, 'path');
     res.json({ items: await useCases.getPresence.execute(currentUser(res), room) });
   });
 

@@ -8,8 +8,8 @@ export const CloseCode = {
   MessageTooBig: 1009,
   /** Internal error: reconnect with backoff. */
   InternalError: 1011,
-  /** Too slow: the send queue overflowed; reconnect and rejoin with `since`. */
-  TryAgainLater: 1013,
+  /** A slow consumer (its send queue overflowed; "try again later"): reconnect and rejoin with `since`. */
+  SlowConsumer: 1013,
   /** The token expired or was revoked: get a new token, then reconnect. */
   TokenExpired: 4001,
 } as const;

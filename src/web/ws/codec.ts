@@ -1,4 +1,5 @@
 import type { RoomEvent } from '../../domain/room-event.js';
+import type { ErrorCode } from '../error-codes.js';
 import { eventJson } from '../event-json.js';
 
 /** A frame's reply id, echoed as it came. */
@@ -18,6 +19,6 @@ export function encodeOk(id: FrameId, fields: Record<string, unknown> = {}): Fra
 }
 
 /** The `error` reply to a client frame. */
-export function encodeError(id: FrameId, code: string, message: string): Frame {
+export function encodeError(id: FrameId, code: ErrorCode, message: string): Frame {
   return Buffer.from(JSON.stringify({ op: 'error', id, code, message }));
 }

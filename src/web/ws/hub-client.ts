@@ -6,10 +6,10 @@ export interface HubClient {
   readonly user: User;
   /** Bytes waiting to be sent: its own queue plus the socket's buffer. */
   readonly pendingBytes: number;
-  /** Queues a frame for sending; a client whose queue overflows closes itself (1013). */
+  /** Queues a frame for sending; a client whose queue overflows closes itself as a slow consumer (1013). */
   enqueue(frame: Frame): void;
   /** Closes as a slow consumer (1013), dropping what is queued. */
-  overflow(reason: string): void;
+  closeAsSlowConsumer(reason: string): void;
   /** Closes the connection after what is queued; the client reports its end through its own callback. */
   close(code: number, reason: string): void;
   /** One heartbeat tick: pings, or terminates a client that missed the previous pong. */

@@ -18,25 +18,13 @@ export class RoomRegistry {
     if (!this.byClient.has(client)) this.byClient.set(client, new Map());
   }
 
-  hasClient(client: HubClient): boolean {
-    return this.byClient.has(client);
-  }
-
-  /** Forgets the client and all its subscriptions; returns the rooms it received live. */
+  /** Forgets the client and all its subscriptions; returns the rooms in which it was present. */
   removeClient(client: HubClient): string[] {
     const rooms = this.byClient.get(client);
     if (!rooms) return [];
-    const wereLive = [...rooms.keys()].filter((roomId) => this.delete(client, roomId));
+    const werePresent = [...rooms.keys()].filter((roomId) => this.delete(client, roomId));
     this.byClient.delete(client);
-    return wereLive;
-  }
-
-  /** Marks the client as receiving the room live; true the first time (until the subscription is deleted). */
-  markLive(client: HubClient, roomId: string): boolean {
-    const subscription = this.get(client, roomId);
-    if (!subscription || subscription.isLive) return false;
-    subscription.isLive = true;
-    return true;
+    return werePresent;
   }
 
   /** Adds or replaces the client's subscription to the room; the client must be registered. */
@@ -44,7 +32,7 @@ export class RoomRegistry {
     const rooms = this.byClient.get(client);
     if (!rooms) return;
     const replaced = rooms.get(roomId);
-    if (replaced) subscription.isLive = replaced.isLive;
+    if (replaced) subscription.isPresent = replaced.isPresent;
     else this.subscriptionCount += 1;
     rooms.set(roomId, subscription);
     let members = this.byRoom.get(roomId);
@@ -59,7 +47,7 @@ export class RoomRegistry {
     return this.byClient.get(client)?.get(roomId);
   }
 
-  /** Deletes the subscription; returns whether the client was receiving the room live. */
+  /** Deletes the subscription; returns whether the client was present in the room. */
   delete(client: HubClient, roomId: string): boolean {
     const rooms = this.byClient.get(client);
     const subscription = rooms?.get(roomId);
@@ -69,7 +57,7 @@ export class RoomRegistry {
     const members = this.byRoom.get(roomId);
     members?.delete(client);
     if (members?.size === 0) this.byRoom.delete(roomId);
-    return subscription.isLive;
+    return subscription.isPresent;
   }
 
   subscribers(roomId: string): ReadonlyMap<HubClient, Subscription> | undefined {

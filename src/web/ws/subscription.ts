@@ -9,12 +9,12 @@ interface HeldEvent {
 
 /**
  * One connection's interest in one room. It starts held: live events are kept until the joiner
- * has read where the room stands, then `release` sends the ones after that point. From then on
+ * has read where the room stands, then `goLive` sends the ones after that point. From then on
  * each event goes out at most once, in the order pushed, if the type filter admits it.
  */
 export class Subscription {
-  /** The connection's join of the room succeeded (it counts in presence); a replacing subscription keeps it. */
-  isLive = false;
+  /** The connection's join of the room succeeded: it counts in presence. A replacing subscription keeps it. */
+  isPresent = false;
   private afterSeq = 0;
   private held: HeldEvent[] | null = [];
   private heldBytes = 0;
@@ -37,7 +37,7 @@ export class Subscription {
       if (this.heldBytes > this.maxHeldBytes) {
         // The client is closing; the Hub forgets it when it has.
         this.held = [];
-        client.overflow('too many events while joining');
+        client.closeAsSlowConsumer('too many events while joining');
         return 0;
       }
       this.held.push({ seq, type, frame });
@@ -46,9 +46,11 @@ export class Subscription {
     return this.deliver(client, seq, type, frame);
   }
 
-  /** Goes live: events up to `afterSeq` are the joiner's already; held ones after it are sent now. */
-  /** Returns how many held events went to the client. */
-  release(client: HubClient, afterSeq: number): number {
+  /**
+   * Ends the holding: events up to `afterSeq` are the joiner's already; held ones after it are
+   * sent now. Returns how many held events went to the client.
+   */
+  goLive(client: HubClient, afterSeq: number): number {
     const held = this.held;
     if (!held) return 0;
     this.held = null;

@@ -17,7 +17,7 @@ export interface ClientEvents {
   /** The connection is gone (reported once, whatever ended it). */
   closed(client: WsClient, end: ClientEnd): void;
   /** The client could not keep up and is being closed with 1013; `closed` follows once the socket is gone. */
-  overflowed(pendingBytes: number): void;
+  closingAsSlowConsumer(pendingBytes: number): void;
 }
 
 /**
@@ -59,9 +59,7 @@ export class WsClient implements HubClient {
     socket.on('message', markAlive);
     socket.once('close', () => {
       clearTimeout(this.expiryTimer);
-      this.isClosing = true;
-      this.queue.length = 0;
-      this.queuedBytes = 0;
+      this.stopSending();
       this.wakeDrainWaiters();
       events.closed(this, this.endReason);
     });
@@ -91,7 +89,7 @@ export class WsClient implements HubClient {
     if (this.isClosing) return;
     const buffered = this.socket.bufferedAmount;
     if (this.queuedBytes + buffered + frame.length > this.queueLimitBytes) {
-      this.overflow('send queue overflow');
+      this.closeAsSlowConsumer('send queue overflow');
       return;
     }
     // The common case in a fan-out: nothing waits and the socket has room, so skip the queue.
@@ -104,22 +102,24 @@ export class WsClient implements HubClient {
     if (!this.isWaitingForDrain) this.flush();
   }
 
-  /** Sends what is queued, then the close frame. */
+  /**
+   * Sends what is queued, then the close frame. Everything queued goes to the socket at once,
+   * past the high-water mark: the queue is already within its limit, so the socket's buffer
+   * stays bounded, and the close frame must follow the last event rather than wait for drains.
+   */
   close(code: number, reason: string): void {
     if (this.isClosing) return;
-    this.isClosing = true;
     for (const frame of this.queue) this.socket.send(frame, TEXT_FRAME);
-    this.queue.length = 0;
-    this.queuedBytes = 0;
+    this.stopSending();
     this.socket.close(code, reason);
   }
 
   /** Closes as a slow consumer (1013), dropping what is queued. */
-  overflow(reason: string): void {
+  closeAsSlowConsumer(reason: string): void {
     if (this.isClosing) return;
     this.endReason = 'overflow';
-    this.events.overflowed(this.pendingBytes);
-    this.abort(CloseCode.TryAgainLater, reason);
+    this.events.closingAsSlowConsumer(this.pendingBytes);
+    this.abort(CloseCode.SlowConsumer, reason);
   }
 
   /**
@@ -134,7 +134,9 @@ export class WsClient implements HubClient {
 
   keepAlive(): void {
     if (!this.isAlive) {
-      this.endReason = 'missed-pong';
+      // A client already closing (as a slow consumer, say) keeps the reason it is closing for.
+      if (!this.isClosing) this.endReason = 'missed-pong';
+      this.stopSending();
       this.socket.terminate();
       return;
     }
@@ -148,10 +150,15 @@ export class WsClient implements HubClient {
 
   /** Drops what is queued and closes at once. */
   private abort(code: number, reason: string): void {
+    this.stopSending();
+    this.socket.close(code, reason);
+  }
+
+  /** From here on nothing more is sent: the connection is ending. */
+  private stopSending(): void {
     this.isClosing = true;
     this.queue.length = 0;
     this.queuedBytes = 0;
-    this.socket.close(code, reason);
   }
 
   private flush(): void {

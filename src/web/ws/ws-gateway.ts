@@ -3,6 +3,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { Admission } from '../admission.js';
 import type { Identity, TokenService } from '../auth/token-service.js';
 import type { ConnectionObserver } from '../metrics/server-metrics.js';
 import { ApiError } from '../errors.js';
@@ -25,8 +26,8 @@ export interface WsGatewayDeps {
   readonly pingIntervalMs: number;
   readonly maxConnectionsPerUser: number;
   readonly observer: ConnectionObserver;
-  /** True once shutdown has begun: upgrades are refused from then on. */
-  readonly isStopping: () => boolean;
+  /** Closed once shutdown has begun: upgrades are refused from then on. */
+  readonly admission: Admission;
   readonly logger: Logger;
 }
 
@@ -54,7 +55,7 @@ export class WsGateway {
       socket.on('error', () => socket.destroy());
       this.upgrade(req, socket, head).catch((error: unknown) => {
         this.deps.logger.error({ err: error }, 'websocket upgrade failed');
-        if (!socket.destroyed) refuseUpgrade(socket, 500, 'internal_error', 'internal error');
+        if (!socket.destroyed) refuseUpgrade(socket, 'internal_error', 'internal error');
       });
     });
     this.heartbeat = setInterval(() => this.deps.hub.keepAliveAll(), this.deps.pingIntervalMs);
@@ -78,30 +79,28 @@ export class WsGateway {
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== WS_PATH)
-      return refuseUpgrade(socket, 404, 'not_found', `no WebSocket endpoint at ${url.pathname}`);
-    if (this.deps.isStopping()) return refuseUpgrade(socket, 503, 'unavailable', 'server is shutting down');
+    if (url.pathname !== WS_PATH) return refuseUpgrade(socket, 'not_found', `no WebSocket endpoint at ${url.pathname}`);
+    if (!this.deps.admission.isOpen) return refuseUpgrade(socket, 'unavailable', 'server is shutting down');
     if (url.searchParams.has('token')) {
       return refuseUpgrade(
         socket,
-        401,
         'unauthenticated',
         'tokens are not accepted in the URL; use the subprotocol or the Authorization header',
       );
     }
     if (!isOriginAllowed(req.headers.origin, this.deps.allowedOrigins)) {
-      return refuseUpgrade(socket, 403, 'forbidden', 'origin not allowed');
+      return refuseUpgrade(socket, 'forbidden', 'origin not allowed');
     }
     const credentials = readUpgradeCredentials(req);
     if (credentials.offersSubprotocols && !credentials.offersRoomcast) {
-      return refuseUpgrade(socket, 400, 'invalid_request', `subprotocol ${SUBPROTOCOL} is required`);
+      return refuseUpgrade(socket, 'invalid_request', `subprotocol ${SUBPROTOCOL} is required`);
     }
-    if (!credentials.token) return refuseUpgrade(socket, 401, 'unauthenticated', 'missing token');
+    if (!credentials.token) return refuseUpgrade(socket, 'unauthenticated', 'missing token');
     let identity: Identity;
     try {
       identity = await this.deps.tokens.verify(credentials.token);
     } catch (error) {
-      if (error instanceof ApiError) return refuseUpgrade(socket, 401, error.code, error.message);
+      if (error instanceof ApiError) return refuseUpgrade(socket, error.code, error.message);
       throw error;
     }
     if (socket.destroyed) return;
@@ -109,7 +108,6 @@ export class WsGateway {
     if ((this.connectionsByUser.get(identity.user.id) ?? 0) >= this.deps.maxConnectionsPerUser) {
       return refuseUpgrade(
         socket,
-        429,
         'rate_limited',
         `a user may hold at most ${this.deps.maxConnectionsPerUser} connections`,
       );
@@ -136,7 +134,7 @@ export class WsGateway {
         logger.info({ userId: user.id, end }, 'websocket closed');
       },
       // The socket may take a while to close (its close frame waits behind what the peer has not read).
-      overflowed: (pendingBytes: number) =>
+      closingAsSlowConsumer: (pendingBytes: number) =>
         logger.warn({ userId: user.id, pendingBytes }, 'slow consumer: closing with 1013'),
     });
     const session = new WsSession(client, { ...this.deps.session, hub, logger });

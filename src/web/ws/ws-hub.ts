@@ -1,8 +1,8 @@
+import type { PresenceTracker } from '../../domain/ports/presence.js';
 import type { Pusher } from '../../domain/ports/pusher.js';
 import type { RoomEvent } from '../../domain/room-event.js';
 import { encodeEvent } from './codec.js';
 import type { HubClient } from './hub-client.js';
-import { NO_PRESENCE_LISTENER, type PresenceListener } from './presence-listener.js';
 import { type HubCounts, RoomRegistry } from './room-registry.js';
 import { Subscription } from './subscription.js';
 
@@ -12,11 +12,20 @@ export interface HubTotals {
   readonly eventsDelivered: number;
 }
 
+/** What the Hub tells presence: when a connection starts and stops receiving a room live. */
+export type HubPresence = Pick<PresenceTracker, 'connected' | 'disconnected'>;
+
+const NO_PRESENCE: HubPresence = { connected: () => {}, disconnected: () => {} };
+
 /**
  * The one place that knows which connection receives which room. Every change and every push
  * is a command run to completion, one at a time: a command issued while another runs (a client
  * closing during a fan-out) is queued behind it, so the index is never seen half-changed.
  * Nothing here awaits: database work happens before a command is issued.
+ *
+ * Queries (`isSubscribed`, `counts`, ...) read the index directly rather than through a command:
+ * they are synchronous and commands run to completion, so a query outside a drain always sees a
+ * whole state, and one made inside a command sees the state its caller has been told of so far.
  */
 export class WsHub implements Pusher {
   private readonly registry = new RoomRegistry();
@@ -33,7 +42,7 @@ export class WsHub implements Pusher {
   constructor(
     private readonly reportError: (error: unknown) => void,
     private readonly maxHeldBytes = Number.POSITIVE_INFINITY,
-    private readonly presence: PresenceListener = NO_PRESENCE_LISTENER,
+    private readonly presence: HubPresence = NO_PRESENCE,
   ) {}
 
   register(client: HubClient): void {
@@ -47,16 +56,20 @@ export class WsHub implements Pusher {
     });
   }
 
-  /** Starts (or replaces) a held subscription; `release` makes it live. Ignored for an unregistered client. */
+  /** Starts (or replaces) a held subscription; `goLive` ends the holding. Ignored for an unregistered client. */
   subscribe(client: HubClient, roomId: string, types: ReadonlySet<string> | null): void {
     this.run(() => this.registry.set(client, roomId, new Subscription(types, this.maxHeldBytes)));
   }
 
-  /** Makes a held subscription live after `afterSeq`, sending the held events past it. */
-  release(client: HubClient, roomId: string, afterSeq: number): void {
+  /** Makes a held subscription live after `afterSeq`, sending the held events past it; the client is present from then on. */
+  goLive(client: HubClient, roomId: string, afterSeq: number): void {
     this.run(() => {
-      this.eventsDelivered += this.registry.get(client, roomId)?.release(client, afterSeq) ?? 0;
-      if (this.registry.markLive(client, roomId)) this.presence.connected(roomId, client.user);
+      const subscription = this.registry.get(client, roomId);
+      if (!subscription) return;
+      this.eventsDelivered += subscription.goLive(client, afterSeq);
+      if (subscription.isPresent) return;
+      subscription.isPresent = true;
+      this.presence.connected(roomId, client.user);
     });
   }
 

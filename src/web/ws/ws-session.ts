@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { DomainError, HistoryTrimmed } from '../../domain/errors.js';
+import { HistoryTrimmed } from '../../domain/errors.js';
 import type { LeaveRoom } from '../../usecase/leave-room.js';
 import type { PublishEvent } from '../../usecase/publish-event.js';
 import type { ResumeRoom, Resumption } from '../../usecase/resume-room.js';
@@ -9,6 +9,7 @@ import { type ClientOp, parseClientFrame } from './client-ops.js';
 import { CloseCode } from './close-codes.js';
 import { type FrameId, encodeError, encodeEvent, encodeOk } from './codec.js';
 import type { WsClient } from './ws-client.js';
+import { SessionError, errorFrame } from './ws-errors.js';
 import type { WsHub } from './ws-hub.js';
 
 /** What a session needs, shared by every connection. */
@@ -26,16 +27,6 @@ export interface WsSessionDeps {
 /** Over the rate this long (without a second's pause in refusals): closed with 1008. */
 const SUSTAINED_ABUSE_MS = 10_000;
 
-/** An error that exists only on the WebSocket side of the protocol. */
-class SessionError extends Error {
-  constructor(
-    readonly code: 'not_subscribed' | 'too_many_subscriptions',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * Runs one connection's ops, one at a time and in arrival order, so that replies come back in
  * the order the frames were sent and a join is complete before the next op looks at it.
@@ -46,6 +37,7 @@ export class WsSession {
   /** When the connection began to go over its rate; undefined while it keeps within it. */
   private limitedSince: number | undefined;
   private lastRefusedAt = 0;
+  private hasFailed = false;
 
   constructor(
     private readonly client: WsClient,
@@ -56,12 +48,16 @@ export class WsSession {
   receive(data: Buffer, isBinary: boolean): void {
     // Counted on arrival, so a burst is judged by when it came, not by when it is served.
     const verdict = this.deps.opLimiter.consume(this.limiterKey);
-    this.tail = this.tail.then(() => this.run(data, isBinary, verdict));
+    // An op's own errors become error replies; one that escapes is a fault of the server: it ends
+    // this connection (1011), never the process, and is logged.
+    this.tail = this.tail.then(() => this.run(data, isBinary, verdict)).catch((error: unknown) => this.fail(error));
   }
 
   private async run(data: Buffer, isBinary: boolean, pendingVerdict: Promise<RateVerdict>): Promise<void> {
     // Awaited first: a verdict left pending must not become an unhandled rejection.
     const verdict = await pendingVerdict;
+    // After a failure the connection is closing with 1011: the ops queued behind it are dropped.
+    if (this.hasFailed) return;
     // An expired token ends the connection (4001) before any more of its ops run.
     if (this.client.checkExpired()) return;
     if (!verdict.isAllowed) {
@@ -86,8 +82,14 @@ export class WsSession {
       if (op.op === 'join') await this.join(op, id);
       else this.client.enqueue(encodeOk(id, await this.execute(op)));
     } catch (error) {
-      this.client.enqueue(this.errorFrame(id, error));
+      this.client.enqueue(errorFrame(id, error, this.deps.logger, this.client.user.id));
     }
+  }
+
+  private fail(error: unknown): void {
+    this.hasFailed = true;
+    this.deps.logger.error({ err: error, userId: this.client.user.id }, 'websocket op failed; closing the connection');
+    this.client.close(CloseCode.InternalError, 'internal error');
   }
 
   private async execute(op: Exclude<ClientOp, { op: 'join' }>): Promise<Record<string, unknown>> {
@@ -132,7 +134,7 @@ export class WsSession {
     const { room, recovered } = resumption;
     this.client.enqueue(encodeOk(id, { room: room.id, epoch: room.epoch, seq: room.lastSeq, recovered }));
     if (!(await this.replay(resumption, toTypeSet(op.types)))) return;
-    hub.release(this.client, op.room, room.lastSeq);
+    hub.goLive(this.client, op.room, room.lastSeq);
   }
 
   /** Sends the missed events through the send queue, a batch at a time as the socket drains; false if the connection ended. */
@@ -149,7 +151,7 @@ export class WsSession {
       if (!(error instanceof HistoryTrimmed)) throw error;
       // Part of the replay is gone: end here rather than hand over a stream with a hole. On rejoin
       // with the last seq it got, the client learns `recovered: false`.
-      this.client.overflow('history trimmed during replay; rejoin with since');
+      this.client.closeAsSlowConsumer('history trimmed during replay; rejoin with since');
       return false;
     }
     return this.client.isOpen;
@@ -172,17 +174,6 @@ export class WsSession {
     if (!this.deps.hub.isSubscribed(this.client, roomId)) {
       throw new SessionError('not_subscribed', `this connection does not receive room '${roomId}'`);
     }
-  }
-
-  private errorFrame(id: FrameId, error: unknown) {
-    if (error instanceof SessionError) return encodeError(id, error.code, error.message);
-    if (error instanceof DomainError) {
-      // Over WebSocket an oversized payload is one more unacceptable request.
-      const code = error.code === 'payload_too_large' ? 'invalid_request' : error.code;
-      return encodeError(id, code, error.message);
-    }
-    this.deps.logger.error({ err: error, userId: this.client.user.id }, 'websocket op failed');
-    return encodeError(id, 'internal_error', 'internal error');
   }
 }
 

@@ -18,7 +18,8 @@ export class FakeHubClient implements HubClient {
   readonly frames: Frame[] = [];
   readonly closes: { code: number; reason: string }[] = [];
   keepAlives = 0;
-  readonly overflows: string[] = [];
+  /** The reasons given each time the Hub closed this client as a slow consumer. */
+  readonly slowConsumerCloses: string[] = [];
   /** What the client reports as waiting to be sent; a test sets it. */
   pendingBytes = 0;
   onEnqueue: (frame: Frame) => void = () => undefined;
@@ -36,8 +37,8 @@ export class FakeHubClient implements HubClient {
     this.onClose();
   }
 
-  overflow(reason: string): void {
-    this.overflows.push(reason);
+  closeAsSlowConsumer(reason: string): void {
+    this.slowConsumerCloses.push(reason);
   }
 
   keepAlive(): void {

@@ -10,8 +10,8 @@ import { ListRooms } from '../../../src/usecase/list-rooms.js';
 import { OrderedPublisher } from '../../../src/usecase/ordered-publisher.js';
 import { PublishEvent } from '../../../src/usecase/publish-event.js';
 import { PublishEventBatch } from '../../../src/usecase/publish-event-batch.js';
-import { IN_PROCESS_FEED } from '../../../src/domain/ports/room-feed.js';
 import { SubscribeToRoom } from '../../../src/usecase/subscribe-to-room.js';
+import { IN_PROCESS_FEED } from '../../../src/local/in-process-feed.js';
 import type { InMemoryUnitOfWork } from './in-memory-unit-of-work.js';
 import type { RecordingPusher } from './recording-pusher.js';
 
@@ -19,7 +19,7 @@ const NOBODY_PRESENT: Presence = { inRoom: async () => [] };
 
 /** Every use case wired to the in-memory store and a recording pusher, as the composition root wires them. */
 export function useCases(uow: InMemoryUnitOfWork, pusher: RecordingPusher, presence: Presence = NOBODY_PRESENT) {
-  const publisher = new OrderedPublisher(pusher);
+  const publisher = new OrderedPublisher(uow, pusher);
   const getRoom = new GetRoom(uow);
   const joinRoom = new JoinRoom(uow, publisher);
   return {
@@ -28,10 +28,10 @@ export function useCases(uow: InMemoryUnitOfWork, pusher: RecordingPusher, prese
     getRoom,
     listRooms: new ListRooms(uow),
     joinRoom,
-    leaveRoom: new LeaveRoom(uow, publisher, pusher),
+    leaveRoom: new LeaveRoom(publisher, pusher),
     listMembers: new ListMembers(uow),
     publishEvent: new PublishEvent(uow, publisher),
-    publishEventBatch: new PublishEventBatch(uow, publisher),
+    publishEventBatch: new PublishEventBatch(publisher),
     listEvents: new ListEvents(uow),
     getPresence: new GetPresence(uow, presence),
     subscribeToRoom: new SubscribeToRoom(joinRoom, getRoom, IN_PROCESS_FEED),

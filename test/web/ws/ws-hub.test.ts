@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PresenceChange } from '../../../src/domain/ports/presence.js';
-import { LocalPresence } from '../../../src/web/ws/local-presence.js';
+import { LocalPresence } from '../../../src/local/local-presence.js';
 import { WsHub } from '../../../src/web/ws/ws-hub.js';
 import { FakeHubClient } from '../../support/fakes/fake-hub-client.js';
 import { roomEvent as event, person } from '../../support/fakes/fixtures.js';
@@ -32,9 +32,8 @@ function hubWith(...userIds: string[]): {
   announced: string[];
 } {
   const announced: string[] = [];
-  const presence = new LocalPresence((room, user, change: PresenceChange) =>
-    announced.push(`${room}:${user.id}:${change}`),
-  );
+  const presence = new LocalPresence();
+  presence.onChange((room, user, change: PresenceChange) => announced.push(`${room}:${user.id}:${change}`));
   const hub = newHub(presence);
   const clients = userIds.map((id) => new FakeHubClient(person(id)));
   clients.forEach((client) => hub.register(client));
@@ -50,7 +49,7 @@ function join(
   types: ReadonlySet<string> | null = null,
 ): void {
   hub.subscribe(client, room, types);
-  hub.release(client, room, afterSeq);
+  hub.goLive(client, room, afterSeq);
 }
 
 const EMPTY = { clients: 0, subscriptions: 0, rooms: 0 };
@@ -65,7 +64,7 @@ describe('WsHub delivery', () => {
     [1, 2, 3].forEach((seq) => hub.push(event('r', seq)));
     expect(ann!.frames).toEqual([]);
 
-    hub.release(ann!, 'r', 2);
+    hub.goLive(ann!, 'r', 2);
     hub.push(event('r', 4));
 
     expect(ann!.received).toEqual(['r:3', 'r:4']);
@@ -88,7 +87,7 @@ describe('WsHub delivery', () => {
     hub.subscribe(ann!, 'r', null);
     hub.push(event('r', 1));
     hub.push(event('r', 1));
-    hub.release(ann!, 'r', 0);
+    hub.goLive(ann!, 'r', 0);
     [2, 2, 3, 3, 4].forEach((seq) => hub.push(event('r', seq)));
     expect(ann!.received).toEqual(['r:1', 'r:2', 'r:3', 'r:4']);
   });
@@ -124,7 +123,7 @@ describe('WsHub delivery', () => {
     hub.subscribe(ann!, 'r', new Set(['chat']));
     hub.push(event('r', 1, 'chat'));
     hub.push(event('r', 2, 'typing'));
-    hub.release(ann!, 'r', 0);
+    hub.goLive(ann!, 'r', 0);
     hub.push(event('r', 3, 'typing'));
     hub.push(event('r', 4, 'chat'));
     hub.setFilter(ann!, 'r', new Set(['typing']));
@@ -147,7 +146,7 @@ describe('WsHub delivery', () => {
     hub.push(event('r', 2));
     expect(ann!.received).toEqual(['r:1']);
     expect(hub.counts()).toEqual({ clients: 1, subscriptions: 1, rooms: 1 });
-    hub.release(ann!, 'r', 1);
+    hub.goLive(ann!, 'r', 1);
     expect(ann!.received).toEqual(['r:1', 'r:2']);
   });
 });
@@ -244,6 +243,9 @@ describe('WsHub subscriptions', () => {
     hub.unsubscribe(carl!, 'r');
     hub.evict('r', 'ann');
     hub.unregister(bob!);
+    // Changes are told after the Hub command that noticed them, never inside it.
+    expect(announced).toEqual(['r:ann:joined', 'r:bob:joined', 's:carl:joined']);
+    await Promise.resolve();
     expect(announced).toEqual(['r:ann:joined', 'r:bob:joined', 's:carl:joined', 'r:ann:left', 'r:bob:left']);
   });
 
@@ -352,7 +354,7 @@ function runStep(hub: WsHub, clients: FakeHubClient[], model: HubModel, step: Hu
   const target = clients[step.client]!;
   const roomId = HUB_MODEL_ROOMS[step.room]!;
   if (step.kind === 'subscribe') hub.subscribe(target, roomId, step.isTyped ? TYPED_FILTER : null);
-  if (step.kind === 'release') hub.release(target, roomId, model.releaseAfter(step));
+  if (step.kind === 'release') hub.goLive(target, roomId, model.releaseAfter(step));
   if (step.kind === 'join') join(hub, target, roomId, model.lastSeqOf(roomId), step.isTyped ? TYPED_FILTER : null);
   if (step.kind === 'unsubscribe') hub.unsubscribe(target, roomId);
   if (step.kind === 'unregister') hub.unregister(target);
@@ -391,7 +393,7 @@ describe('WsHub totals', () => {
     hub.push(event('r', 2, 'b'));
     hub.push(event('other', 1));
     expect(hub.totals()).toEqual({ eventsPushed: 3, eventsDelivered: 1 });
-    hub.release(bob!, 'r', 0);
+    hub.goLive(bob!, 'r', 0);
     expect(hub.totals()).toEqual({ eventsPushed: 3, eventsDelivered: 3 });
   });
 
@@ -412,8 +414,8 @@ describe('WsHub held subscriptions', () => {
     hub.register(ann);
     hub.subscribe(ann, 'r', null);
     hub.push(event('r', 1));
-    expect(ann.overflows).toEqual([]);
+    expect(ann.slowConsumerCloses).toEqual([]);
     for (let seq = 2; seq <= 10; seq += 1) hub.push(event('r', seq));
-    expect(ann.overflows).toEqual(['too many events while joining']);
+    expect(ann.slowConsumerCloses).toEqual(['too many events while joining']);
   });
 });

@@ -35,8 +35,8 @@ describe('keepalive', () => {
     const started = Date.now();
     expect(await silent.closed()).toBe(1006);
     expect(Date.now() - started).toBeLessThan(PING_INTERVAL_MS * 2 + 1000);
-    await eventually(() => server.app.hub.counts().clients === 0);
-    expect(server.app.hub.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
+    await eventually(() => server.app.connections.counts().clients === 0);
+    expect(server.app.connections.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
   });
 
   it('terminates a raw TCP peer that completed the handshake and never answers, within two intervals', async () => {
@@ -57,11 +57,11 @@ describe('keepalive', () => {
     );
     const [handshake] = (await once(tcp, 'data')) as [Buffer];
     expect(handshake.toString()).toMatch(/^HTTP\/1\.1 101 /);
-    await eventually(() => server.app.hub.counts().clients === 1);
+    await eventually(() => server.app.connections.counts().clients === 1);
     const connectedAt = Date.now();
     tcp.on('data', () => {});
     await once(tcp, 'close');
     expect(Date.now() - connectedAt).toBeLessThan(PING_INTERVAL_MS * 2 + 500);
-    await eventually(() => server.app.hub.counts().clients === 0);
+    await eventually(() => server.app.connections.counts().clients === 0);
   });
 });

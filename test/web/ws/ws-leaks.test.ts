@@ -2,7 +2,6 @@ import type { EventEmitter } from 'node:events';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubCounts } from '../../../src/web/ws/room-registry.js';
-import { OrderedPublisher } from '../../../src/usecase/ordered-publisher.js';
 import { eventually } from '../../support/eventually.js';
 import { bearer, createRoom } from '../../support/rest.js';
 import { type TestServer, startTestServer } from '../../support/test-server.js';
@@ -97,13 +96,15 @@ describe('no leaks', () => {
     }
     await publisher.close();
 
-    const hub = server.app.hub;
+    const hub = server.app.connections;
     // A leak fails on the next line, with the counts in the diff.
     await eventually(() => isEmpty(hub.counts()), 10_000, 'hub forgets every client').catch(() => undefined);
     expect(hub.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
     expect(listenerCounts(server.app.server)).toEqual(httpListeners);
     expect(listenerCounts(process, [...PROCESS_EVENTS])).toEqual(processListeners);
-    expect(server.app.container.resolve(OrderedPublisher).busyRooms).toBe(0);
+    expect(await fetch(`${server.baseUrl}/metrics`).then((response) => response.text())).toMatch(
+      /^roomcast_rooms_publishing 0$/m,
+    );
 
     // The server still serves a newcomer as before.
     const fresh = await WsTestClient.connect(server.wsUrl, userTokens[0]!);

@@ -265,8 +265,8 @@ describe('ordering property', () => {
         } finally {
           await Promise.all(run.connections.map((connection) => connection.client.close()));
         }
-        await eventually(() => server.app.hub.counts().clients === 0, 10_000, 'hub forgets the run');
-        expect(server.app.hub.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
+        await eventually(() => server.app.connections.counts().clients === 0, 10_000, 'hub forgets the run');
+        expect(server.app.connections.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
       }),
       // The time limit lets a failure that shrinks slowly still report its counterexample.
       { numRuns: 25, interruptAfterTimeLimit: 60_000 },

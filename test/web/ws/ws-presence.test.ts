@@ -54,7 +54,7 @@ describe('presence on one node', () => {
 
     const annTwo = await connect(tokens.ann);
     await annTwo.request({ op: 'join', room });
-    await eventually(() => server.app.hub.counts().subscriptions === 3);
+    await eventually(() => server.app.connections.counts().subscriptions === 3);
     expect(await presence(room)).toEqual({ items: [{ userId: 'ann', name: 'Ann', connections: 2 }] });
 
     await annOne.request({ op: 'unsubscribe', room });

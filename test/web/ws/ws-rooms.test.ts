@@ -188,7 +188,7 @@ describe('receiving a room', () => {
     const ann = await connect(tokens.ann);
     await ann.request({ op: 'join', room });
     await Promise.all(open.splice(0).map((client) => client.close()));
-    await eventually(() => server.app.hub.counts().clients === 0);
-    expect(server.app.hub.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
+    await eventually(() => server.app.connections.counts().clients === 0);
+    expect(server.app.connections.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
   });
 });

@@ -28,6 +28,6 @@ describe('shutdown', () => {
     expect(await client.closed()).toBe(1001);
     expect(client.events('bye').map((event) => event.seq)).toEqual([...seqs].sort((a, b) => a - b));
     await expect(WsTestClient.connect(server.wsUrl, token)).rejects.toThrow();
-    expect(server.app.hub.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
+    expect(server.app.connections.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
   });
 });

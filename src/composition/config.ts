@@ -78,8 +78,8 @@ export interface Config {
   readonly shutdownDrainMs: number;
   /** When set, `/metrics` requires it as a bearer token; unset: open. */
   readonly metricsToken: string | undefined;
-  /** Serve the demo page at `/`: DEMO=1, or development mode unless DEMO=0. */
-  readonly isDemoServed: boolean;
+  /** DEMO=1: serve the demo page at `/`; DEMO=0: never; undefined: as development mode decides. */
+  readonly demo: boolean | undefined;
   /** Events kept per room; undefined: all (HISTORY_MAX_EVENTS=0). */
   readonly historyMaxEvents: number | undefined;
   /** Seconds an event is kept; undefined: forever (HISTORY_MAX_AGE=0). */
@@ -125,7 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     metricsToken: e.METRICS_TOKEN,
-    isDemoServed: e.DEMO === '1' || (e.DEMO === undefined && e.AUTH_SECRET === undefined),
+    demo: e.DEMO === undefined ? undefined : e.DEMO === '1',
     historyMaxEvents: e.HISTORY_MAX_EVENTS || undefined,
     historyMaxAgeSeconds: e.HISTORY_MAX_AGE || undefined,
     historyTrimIntervalMs: e.HISTORY_TRIM_INTERVAL_MS,

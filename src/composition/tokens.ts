@@ -1,0 +1,72 @@
+import type { Express } from 'express';
+import { type DependencyContainer, instanceCachingFactory } from 'tsyringe';
+import type { RedisBroker } from '../cluster/redis-broker.js';
+import type { RedisPresence } from '../cluster/redis-presence.js';
+import type { SqlDatabase } from '../database/sql.js';
+import type { HealthCheck } from '../domain/ports/health.js';
+import type { PresenceTracker } from '../domain/ports/presence.js';
+import type { Pusher } from '../domain/ports/pusher.js';
+import type { UnitOfWork } from '../domain/ports/repositories.js';
+import type { RoomFeed } from '../domain/ports/room-feed.js';
+import type { AnnouncePresence } from '../usecase/announce-presence.js';
+import type { ClusterPusher } from '../usecase/cluster-pusher.js';
+import type { OrderedPublisher } from '../usecase/ordered-publisher.js';
+import type { ResumeRoom } from '../usecase/resume-room.js';
+import type { SequencedDelivery } from '../usecase/sequenced-delivery.js';
+import type { TrimHistory } from '../usecase/trim-history.js';
+import type { Admission } from '../web/admission.js';
+import type { TokenService } from '../web/auth/token-service.js';
+import type { RateLimitStore } from '../web/rate-limiter.js';
+import type { ServerMetrics } from '../web/metrics/server-metrics.js';
+import type { RoomUseCases } from '../web/routes/room-routes.js';
+import type { WebServer } from '../web/web-server.js';
+import type { WsGateway } from '../web/ws/ws-gateway.js';
+import type { WsHub } from '../web/ws/ws-hub.js';
+
+/** A symbol naming one registration, typed with what it resolves to. */
+export type Token<T> = symbol & { readonly resolvesTo?: T };
+
+const token = <T>(name: string) => Symbol(name) as Token<T>;
+
+/** Every registration. Each is one instance per container, built on first use. */
+export const TOKENS = {
+  database: token<SqlDatabase>('database'),
+  unitOfWork: token<UnitOfWork>('unitOfWork'),
+  hub: token<WsHub>('hub'),
+  presence: token<PresenceTracker>('presence'),
+  pusher: token<Pusher>('pusher'),
+  roomFeed: token<RoomFeed>('roomFeed'),
+  /** What `/readyz` checks besides the database: the broker and presence in a cluster. */
+  clusterHealth: token<readonly HealthCheck[]>('clusterHealth'),
+  /** Where REST rate limits are counted: in memory, or in Redis shared by the cluster. */
+  rateLimitStore: token<RateLimitStore>('rateLimitStore'),
+  // Only in a cluster:
+  redisPresence: token<RedisPresence>('redisPresence'),
+  broker: token<RedisBroker>('broker'),
+  sequencedDelivery: token<SequencedDelivery>('sequencedDelivery'),
+  clusterPusher: token<ClusterPusher>('clusterPusher'),
+  publisher: token<OrderedPublisher>('publisher'),
+  announcePresence: token<AnnouncePresence>('announcePresence'),
+  roomUseCases: token<RoomUseCases>('roomUseCases'),
+  resumeRoom: token<ResumeRoom>('resumeRoom'),
+  trimHistory: token<TrimHistory>('trimHistory'),
+  tokenService: token<TokenService>('tokenService'),
+  admission: token<Admission>('admission'),
+  metrics: token<ServerMetrics>('metrics'),
+  httpApp: token<Express>('httpApp'),
+  gateway: token<WsGateway>('gateway'),
+  webServer: token<WebServer>('webServer'),
+} as const;
+
+/** Resolves a registration, typed by its token. */
+export type Resolve = <T>(key: Token<T>) => T;
+
+/** Registers `make` as the one instance behind `key`; it is built on first use, from the others through `get`. */
+export function provide<T>(container: DependencyContainer, key: Token<T>, make: (get: Resolve) => T): void {
+  container.register(key, { useFactory: instanceCachingFactory((c) => make((other) => c.resolve(other))) });
+}
+
+/** Resolves registrations of `container`, typed by their tokens. */
+export function resolverFor(container: DependencyContainer): Resolve {
+  return (key) => container.resolve(key);
+}

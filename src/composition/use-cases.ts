@@ -1,0 +1,63 @@
+import type { Logger } from 'pino';
+import type { DependencyContainer } from 'tsyringe';
+import type { PresenceTracker } from '../domain/ports/presence.js';
+import type { Pusher } from '../domain/ports/pusher.js';
+import type { UnitOfWork } from '../domain/ports/repositories.js';
+import { AnnouncePresence } from '../usecase/announce-presence.js';
+import { CreateRoom } from '../usecase/create-room.js';
+import { GetPresence } from '../usecase/get-presence.js';
+import { GetRoom } from '../usecase/get-room.js';
+import { JoinRoom } from '../usecase/join-room.js';
+import { LeaveRoom } from '../usecase/leave-room.js';
+import { ListEvents } from '../usecase/list-events.js';
+import { ListMembers } from '../usecase/list-members.js';
+import { ListRooms } from '../usecase/list-rooms.js';
+import { OrderedPublisher } from '../usecase/ordered-publisher.js';
+import { PublishEvent } from '../usecase/publish-event.js';
+import { PublishEventBatch } from '../usecase/publish-event-batch.js';
+import { ResumeRoom } from '../usecase/resume-room.js';
+import { SubscribeToRoom } from '../usecase/subscribe-to-room.js';
+import { TrimHistory } from '../usecase/trim-history.js';
+import type { RoomUseCases } from '../web/routes/room-routes.js';
+import type { Config } from './config.js';
+import { TOKENS, provide } from './tokens.js';
+
+export function registerUseCases(container: DependencyContainer, config: Config, logger: Logger): void {
+  provide(container, TOKENS.publisher, (get) => new OrderedPublisher(get(TOKENS.unitOfWork), get(TOKENS.pusher)));
+  provide(container, TOKENS.roomUseCases, (get) =>
+    makeRoomUseCases(get(TOKENS.unitOfWork), get(TOKENS.publisher), get(TOKENS.pusher), get(TOKENS.presence)),
+  );
+  provide(container, TOKENS.resumeRoom, (get) => {
+    const { joinRoom, getRoom } = get(TOKENS.roomUseCases);
+    return new ResumeRoom(new SubscribeToRoom(joinRoom, getRoom, get(TOKENS.roomFeed)), get(TOKENS.unitOfWork));
+  });
+  provide(
+    container,
+    TOKENS.announcePresence,
+    (get) =>
+      new AnnouncePresence(get(TOKENS.publisher), (error) => logger.error({ err: error }, 'presence event failed')),
+  );
+  const retention = { maxEventsPerRoom: config.historyMaxEvents, maxAgeSeconds: config.historyMaxAgeSeconds };
+  provide(container, TOKENS.trimHistory, (get) => new TrimHistory(get(TOKENS.unitOfWork), retention));
+}
+
+/** The use cases behind the REST routes (the WebSocket ops use some of them too). */
+function makeRoomUseCases(
+  uow: UnitOfWork,
+  publisher: OrderedPublisher,
+  pusher: Pusher,
+  presence: PresenceTracker,
+): RoomUseCases {
+  return {
+    createRoom: new CreateRoom(uow),
+    getRoom: new GetRoom(uow),
+    listRooms: new ListRooms(uow),
+    joinRoom: new JoinRoom(uow, publisher),
+    leaveRoom: new LeaveRoom(publisher, pusher),
+    listMembers: new ListMembers(uow),
+    publishEvent: new PublishEvent(uow, publisher),
+    publishEventBatch: new PublishEventBatch(publisher),
+    listEvents: new ListEvents(uow),
+    getPresence: new GetPresence(uow, presence),
+  };
+}

@@ -1,0 +1,54 @@
+import type { Logger } from 'pino';
+import type { DependencyContainer } from 'tsyringe';
+import { KeyedRateLimiter } from '../web/rate-limiter.js';
+import { WebServer } from '../web/web-server.js';
+import { WsGateway } from '../web/ws/ws-gateway.js';
+import { WsHub } from '../web/ws/ws-hub.js';
+import type { Config } from './config.js';
+import { TOKENS, provide } from './tokens.js';
+
+/** The WebSocket side: the Hub, the gateway, and the server that carries HTTP and WebSocket alike. */
+export function registerWebSocket(container: DependencyContainer, config: Config, logger: Logger): void {
+  provide(
+    container,
+    TOKENS.hub,
+    (get) =>
+      new WsHub(
+        (error) => logger.error({ err: error }, 'hub command failed'),
+        config.sendQueueLimitBytes,
+        get(TOKENS.presence),
+      ),
+  );
+  provide(container, TOKENS.gateway, (get) => {
+    const { leaveRoom, publishEvent } = get(TOKENS.roomUseCases);
+    return new WsGateway({
+      hub: get(TOKENS.hub),
+      tokens: get(TOKENS.tokenService),
+      session: {
+        resumeRoom: get(TOKENS.resumeRoom),
+        leaveRoom,
+        publishEvent,
+        maxSubscriptions: config.maxSubscriptionsPerConnection,
+        opLimiter: new KeyedRateLimiter(config.wsOpsLimit),
+      },
+      allowedOrigins: config.allowedOrigins,
+      sendQueueLimitBytes: config.sendQueueLimitBytes,
+      pingIntervalMs: config.pingIntervalMs,
+      maxConnectionsPerUser: config.maxConnectionsPerUser,
+      observer: get(TOKENS.metrics),
+      admission: get(TOKENS.admission),
+      logger,
+    });
+  });
+  provide(
+    container,
+    TOKENS.webServer,
+    (get) =>
+      new WebServer(get(TOKENS.httpApp), get(TOKENS.gateway), get(TOKENS.admission), {
+        port: config.port,
+        host: config.host,
+        drainMs: config.shutdownDrainMs,
+        timeoutMs: config.shutdownTimeoutMs,
+      }),
+  );
+}

@@ -1,0 +1,51 @@
+import type { BrokerListener, ClusterBroker } from '../domain/ports/cluster-broker.js';
+import type { Pusher } from '../domain/ports/pusher.js';
+import type { RoomEvent } from '../domain/room-event.js';
+import type { SequencedDelivery } from './sequenced-delivery.js';
+
+/**
+ * The Pusher of a node in a cluster, and the broker's listener: this node's events go to its own
+ * subscribers at once and to the other nodes through the broker; the other nodes' events come
+ * back through the same seq-ordered delivery, so that each subscriber sees every seq once, in order.
+ */
+export class ClusterPusher implements Pusher, BrokerListener {
+  constructor(
+    private readonly delivery: SequencedDelivery,
+    /** This node's Hub: evictions need no ordering. */
+    private readonly hub: Pusher,
+    private readonly broker: ClusterBroker,
+  ) {}
+
+  /** Starts taking in the other nodes' events and evictions. */
+  start(): void {
+    this.broker.listen(this);
+  }
+
+  push(event: RoomEvent): void {
+    this.delivery.accept(event);
+    this.broker.publishEvent(event);
+  }
+
+  evict(roomId: string, userId: string): void {
+    this.hub.evict(roomId, userId);
+    this.broker.publishEviction(roomId, userId);
+  }
+
+  onEvent(event: RoomEvent): void {
+    this.delivery.accept(event);
+  }
+
+  onEviction(roomId: string, userId: string): void {
+    this.hub.evict(roomId, userId);
+  }
+
+  onSubscribed(): void {
+    void this.delivery.catchUpAll();
+  }
+
+  /** Stops delivery's retries and idle-room sweeps, and leaves the broker. */
+  async stop(): Promise<void> {
+    await this.delivery.stop();
+    this.broker.close();
+  }
+}

@@ -1,0 +1,55 @@
+import { type RequestListener, type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Admission } from './admission.js';
+import { CloseCode } from './ws/close-codes.js';
+import type { WsGateway } from './ws/ws-gateway.js';
+
+export interface WebServerOptions {
+  readonly port: number;
+  readonly host: string;
+  /** How long to answer 503 (readiness included) before closing the listener, so load balancers notice. */
+  readonly drainMs: number;
+  /** After the drain, how long to wait for sockets and in-flight requests before cutting them. */
+  readonly timeoutMs: number;
+}
+
+/** The HTTP listener with the WebSocket gateway on it: it listens, and it stops in the order a load balancer needs. */
+export class WebServer {
+  readonly server: Server;
+
+  constructor(
+    app: RequestListener,
+    private readonly gateway: WsGateway,
+    private readonly admission: Admission,
+    private readonly options: WebServerOptions,
+  ) {
+    this.server = createServer(app);
+    gateway.attach(this.server);
+  }
+
+  /** Listens on the configured address; resolves to the port (the one chosen when 0 was asked). */
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => resolve());
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /**
+   * Refuses new work at once (503); after the drain closes the listener, sends every socket what
+   * is queued for it and closes it (1001), and lets in-flight requests finish until the timeout.
+   */
+  async stop(): Promise<void> {
+    this.admission.close();
+    if (this.options.drainMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.drainMs));
+    const deadline = Date.now() + this.options.timeoutMs;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    await this.gateway.close(CloseCode.GoingAway, 'server shutting down', this.options.timeoutMs);
+    // Requests still running at the deadline are cut off.
+    const cutOff = setTimeout(() => this.server.closeAllConnections(), Math.max(0, deadline - Date.now()));
+    await closed;
+    clearTimeout(cutOff);
+  }
+}

@@ -1,0 +1,84 @@
+import { pino } from 'pino';
+import { container as rootContainer } from 'tsyringe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerCluster, openRedis } from '../../src/composition/cluster.js';
+import { developmentMode } from '../../src/composition/development-mode.js';
+import { registerHttp } from '../../src/composition/http.js';
+import { registerPersistence } from '../../src/composition/persistence.js';
+import { registerSingleNode } from '../../src/composition/single-node.js';
+import { TOKENS, type Token, resolverFor } from '../../src/composition/tokens.js';
+import { registerUseCases } from '../../src/composition/use-cases.js';
+import { registerWebSocket } from '../../src/composition/websocket.js';
+import { LocalPresence } from '../../src/local/local-presence.js';
+import { RedisPresence } from '../../src/cluster/redis-presence.js';
+import { type TestDatabase, embeddedTestDatabase } from '../support/databases.js';
+import { serviceUrl, skipReason } from '../support/services.js';
+import { testConfig } from '../support/test-server.js';
+
+const logger = pino({ level: 'silent' });
+const redisUrl = serviceUrl('REDIS_URL');
+const CLUSTER_ONLY = [TOKENS.redisPresence, TOKENS.broker, TOKENS.sequencedDelivery, TOKENS.clusterPusher];
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await embeddedTestDatabase();
+});
+afterAll(() => database?.dispose());
+
+/** Registers everything as buildApp does, with Redis when `url` is given; nothing is started. */
+function compose(url?: string) {
+  const container = rootContainer.createChildContainer();
+  const config = testConfig(url ? { REDIS_URL: url } : {});
+  registerPersistence(container, database.db);
+  const redis = url ? openRedis(url, config, 'composition-test', logger) : undefined;
+  if (redis) registerCluster(container, config, logger, redis, 'composition-test');
+  else registerSingleNode(container);
+  registerUseCases(container, config, logger);
+  registerHttp(container, config, developmentMode(config), logger);
+  registerWebSocket(container, config, logger);
+  return { container, redis };
+}
+
+/** Resolves every token that is registered (twice: each is one instance) and returns the unregistered ones. */
+function resolveEverything(container: ReturnType<typeof compose>['container']): symbol[] {
+  const get = resolverFor(container);
+  const missing: symbol[] = [];
+  for (const key of Object.values(TOKENS) as Token<unknown>[]) {
+    if (!container.isRegistered(key)) {
+      missing.push(key);
+      continue;
+    }
+    expect(get(key)).toBeDefined();
+    expect(get(key)).toBe(get(key));
+  }
+  return missing;
+}
+
+describe('the composition', () => {
+  it('resolves every registration of a single node under vitest, each once, with no cluster part', () => {
+    const { container } = compose();
+    expect(resolveEverything(container)).toEqual(CLUSTER_ONLY);
+    const get = resolverFor(container);
+    expect(get(TOKENS.pusher)).toBe(get(TOKENS.hub));
+    expect(get(TOKENS.presence)).toBeInstanceOf(LocalPresence);
+  });
+
+  it.skipIf(!redisUrl)(
+    `resolves every registration of a cluster node ${redisUrl ? '' : skipReason('REDIS_URL')}`,
+    async () => {
+      const { container, redis } = compose(redisUrl);
+      try {
+        expect(resolveEverything(container)).toEqual([]);
+        const get = resolverFor(container);
+        expect(get(TOKENS.pusher)).toBe(get(TOKENS.clusterPusher));
+        expect(get(TOKENS.roomFeed)).toBe(get(TOKENS.sequencedDelivery));
+        expect(get(TOKENS.presence)).toBeInstanceOf(RedisPresence);
+        await get(TOKENS.presence).stop();
+        await get(TOKENS.clusterPusher).stop();
+      } finally {
+        redis?.commands.disconnect();
+        redis?.subscriber.disconnect();
+      }
+    },
+  );
+});
