@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
-import type { PresenceTracker } from '../domain/ports/presence.js';
+import type { Presence } from '../domain/ports/presence.js';
 import type { Pusher } from '../domain/ports/pusher.js';
 import type { UnitOfWork } from '../domain/ports/repositories.js';
 import { AnnouncePresence } from '../usecase/announce-presence.js';
@@ -42,11 +42,11 @@ export function registerUseCases(container: DependencyContainer, config: Config,
 }
 
 /** The use cases behind the REST routes (the WebSocket ops use some of them too). */
-function makeRoomUseCases(
+export function makeRoomUseCases(
   uow: UnitOfWork,
   publisher: OrderedPublisher,
   pusher: Pusher,
-  presence: PresenceTracker,
+  presence: Presence,
 ): RoomUseCases {
   return {
     createRoom: new CreateRoom(uow),

@@ -9,7 +9,7 @@ export function requestIdOf(res: Response): string | undefined {
 
 /**
  * Gives each request an id (`X-Request-Id`) and logs one line when it ends: successful ones at
- * debug (at info they would be most of a busy server's log), refusals at info, failures at error.
+ * debug (at info they would be most of a busy server's log), refusals (4xx, 503) at info, failures at error.
  * Nothing is built for a line whose level is off, so the common case costs an id and a listener.
  */
 export function requestLog(logger: Logger): RequestHandler {
@@ -29,7 +29,9 @@ export function requestLog(logger: Logger): RequestHandler {
 }
 
 function levelOf(status: number): Level {
-  if (status >= 500) return 'error';
+  // 503 is a refusal, not a failure: the server is stopping or a dependency is down, and that
+  // cause logs itself once; a line per readiness probe at error would bury it.
+  if (status >= 500 && status !== 503) return 'error';
   return status >= 400 ? 'info' : 'debug';
 }
 
