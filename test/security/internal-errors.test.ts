@@ -1,28 +1,15 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/composition/build-app.js';
+import { capturingLogger } from '../support/capturing-logger.js';
 import { embeddedTestDatabase } from '../support/databases.js';
 import { testConfig } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';
 
-/** A pino logger whose lines are kept, parsed. */
-function capturingLogger(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, sink), lines };
-}
-
 /** A server over an embedded database of its own, with its log lines kept. */
 async function startWithCapturedLogs() {
   const database = await embeddedTestDatabase();
-  const { logger, lines } = capturingLogger();
+  const { logger, lines } = capturingLogger('info');
   const app = await buildApp(testConfig(), { logger, database: database.db });
   return { database, app, lines, baseUrl: `http://127.0.0.1:${app.port}` };
 }

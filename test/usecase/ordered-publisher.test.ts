@@ -3,26 +3,8 @@ import type { Repositories, UnitOfWork } from '../../src/domain/ports/repositori
 import type { NewRoomEvent, RoomEvent } from '../../src/domain/room-event.js';
 import { OrderedPublisher } from '../../src/usecase/ordered-publisher.js';
 import { roomEvent } from '../support/fakes/fixtures.js';
+import { gate, nextTurn } from '../support/gate.js';
 import { RecordingPusher } from '../support/fakes/recording-pusher.js';
-
-/** A store whose result the test decides; `started` settles when the publisher calls it. */
-function gate<T>() {
-  let resolve: (value: T) => void = () => undefined;
-  const result = new Promise<T>((settle) => {
-    resolve = settle;
-  });
-  let markStarted: () => void = () => undefined;
-  const started = new Promise<void>((settle) => {
-    markStarted = settle;
-  });
-  const state = { hasStarted: false };
-  const store = () => {
-    state.hasStarted = true;
-    markStarted();
-    return result;
-  };
-  return { store, started, state, resolve };
-}
 
 /**
  * A publisher whose pushes are recorded, over a store the test scripts: a transaction runs the
@@ -41,22 +23,17 @@ function recordingPublisher() {
   return { pusher, publisher: new OrderedPublisher(uow, pusher), appending };
 }
 
-/** Lets every pending promise callback run (the publisher forgets an idle room one turn after its last store). */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 describe('OrderedPublisher', () => {
   it("starts a room's next store only after the previous one was pushed, so pushes follow seq order", async () => {
     const { pusher, publisher } = recordingPublisher();
     const first = gate<RoomEvent>();
     const second = gate<RoomEvent>();
 
-    const firstResult = publisher.publishInTransaction('r', first.store);
-    const secondResult = publisher.publishInTransaction('r', second.store);
+    const firstResult = publisher.publishInTransaction('r', first.wait);
+    const secondResult = publisher.publishInTransaction('r', second.wait);
     await first.started;
     await nextTurn();
-    expect(second.state.hasStarted).toBe(false);
+    expect(second.hasStarted()).toBe(false);
 
     first.resolve(roomEvent('r', 1));
     expect(await firstResult).toMatchObject({ seq: 1 });
@@ -85,7 +62,7 @@ describe('OrderedPublisher', () => {
   it('does not make one room wait for another', async () => {
     const { pusher, publisher } = recordingPublisher();
     const slow = gate<RoomEvent>();
-    const slowResult = publisher.publishInTransaction('a', slow.store);
+    const slowResult = publisher.publishInTransaction('a', slow.wait);
 
     expect(await publisher.publishInTransaction('b', async () => roomEvent('b', 1))).toMatchObject({ room: 'b' });
     expect(pusher.pushed.map((event) => event.room)).toEqual(['b']);
@@ -114,8 +91,8 @@ describe('OrderedPublisher', () => {
     const { pusher, publisher, appending } = recordingPublisher();
     const first = gate<RoomEvent>();
     const second = gate<RoomEvent>();
-    const firstResult = publisher.publish(appending(first.store));
-    const secondResult = publisher.publish(appending(second.store));
+    const firstResult = publisher.publish(appending(first.wait));
+    const secondResult = publisher.publish(appending(second.wait));
     await Promise.all([first.started, second.started]);
 
     second.resolve(roomEvent('r', 2));
@@ -132,17 +109,17 @@ describe('OrderedPublisher', () => {
     const append = gate<RoomEvent>();
     const unit = gate<RoomEvent>();
     const later = gate<RoomEvent>();
-    const appended = publisher.publish(appending(append.store));
-    const stored = publisher.publishInTransaction('r', unit.store);
-    const laterAppended = publisher.publish(appending(later.store));
+    const appended = publisher.publish(appending(append.wait));
+    const stored = publisher.publishInTransaction('r', unit.wait);
+    const laterAppended = publisher.publish(appending(later.wait));
     await append.started;
     await nextTurn();
-    expect(unit.state.hasStarted).toBe(false);
+    expect(unit.hasStarted()).toBe(false);
 
     append.resolve(roomEvent('r', 1));
     await unit.started;
     await nextTurn();
-    expect(later.state.hasStarted).toBe(false);
+    expect(later.hasStarted()).toBe(false);
     unit.resolve(roomEvent('r', 2));
     await later.started;
     later.resolve(roomEvent('r', 3));
@@ -155,7 +132,7 @@ describe('OrderedPublisher', () => {
   it("hands a failed append's error to its caller only after the earlier pushes, and pushes the rest in order", async () => {
     const { pusher, publisher, appending } = recordingPublisher();
     const first = gate<RoomEvent>();
-    const firstResult = publisher.publish(appending(first.store));
+    const firstResult = publisher.publish(appending(first.wait));
     let failed = false;
     const failing = publisher
       .publish(

@@ -48,13 +48,14 @@ export class WsSession {
   receive(data: Buffer, isBinary: boolean): void {
     // Counted on arrival, so a burst is judged by when it came, not by when it is served.
     const verdict = this.deps.opLimiter.consume(this.limiterKey);
+    // Handled at once, since it may wait behind a slow op; `run` still meets the rejection when it awaits it.
+    verdict.catch(() => undefined);
     // An op's own errors become error replies; one that escapes is a fault of the server: it ends
     // this connection (1011), never the process, and is logged.
     this.tail = this.tail.then(() => this.run(data, isBinary, verdict)).catch((error: unknown) => this.fail(error));
   }
 
   private async run(data: Buffer, isBinary: boolean, pendingVerdict: Promise<RateVerdict>): Promise<void> {
-    // Awaited first: a verdict left pending must not become an unhandled rejection.
     const verdict = await pendingVerdict;
     // After a failure the connection is closing with 1011: the ops queued behind it are dropped.
     if (this.hasFailed) return;
