@@ -1,12 +1,14 @@
 import WebSocket from 'ws';
 import {
   type ConnectOptions,
+  type ConnectionState,
   type Environment,
   type Room,
   type RoomcastClient,
   connect,
 } from '../../client/src/index.js';
 import type { RoomEvent } from '../../client/src/index.js';
+import { type Signal, when } from '../support/eventually.js';
 
 /** A client that records what it saw, for a test to wait on and assert. */
 export interface RecordedClient {
@@ -31,6 +33,39 @@ export function recordEvents(room: Room): RoomEvent[] {
   const events: RoomEvent[] = [];
   room.on('event', (event) => events.push(event));
   return events;
+}
+
+/** Fires on each state change of the client (after `state` and the recorded `states` are updated). */
+export const stateChanges =
+  (client: RoomcastClient): Signal =>
+  (wake) =>
+    client.on('state', wake);
+
+/** Fires on each retry the client schedules (after the recorded `retries`). */
+export const retriesOf =
+  (client: RoomcastClient): Signal =>
+  (wake) =>
+    client.on('retry', wake);
+
+/** Fires on each event the room delivers (after the `recordEvents` list it was given first). */
+export const deliveries =
+  (room: Room): Signal =>
+  (wake) =>
+    room.on('event', wake);
+
+/** Resolves once the client is in `state`: checked now and at each of its state changes. */
+export function stateReached(client: RoomcastClient, state: ConnectionState, timeoutMs = 10_000): Promise<void> {
+  return when(() => client.state === state, stateChanges(client), timeoutMs, `client ${state}`);
+}
+
+/** Resolves once the room has delivered the event `seq` into `events` (from `recordEvents`): checked at each delivery. */
+export function delivered(room: Room, events: readonly RoomEvent[], seq: number, timeoutMs = 10_000): Promise<void> {
+  return when(
+    () => events.some((event) => event.seq === seq),
+    deliveries(room),
+    timeoutMs,
+    `event ${seq} delivered in ${room.id}`,
+  );
 }
 
 /** A network the test switches off and on: offline pauses reconnecting, `goOnline` wakes the client. */

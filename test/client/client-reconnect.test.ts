@@ -2,11 +2,22 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type JoinInfo, backoffDelay } from '../../client/src/index.js';
 import { type TestDatabase, testDatabase } from '../support/databases.js';
 import { publishOverRest, roomFirstSeq, roomLastSeq, seqRange } from '../support/delivery-subscriber.js';
-import { eventually, eventuallyAsync } from '../support/eventually.js';
+import { eventuallyAsync, when } from '../support/eventually.js';
 import { createRoom } from '../support/rest.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';
-import { FakeNetwork, type RecordedClient, connectRecorded, recordEvents, seqsOfType } from './client-harness.js';
+import {
+  FakeNetwork,
+  type RecordedClient,
+  connectRecorded,
+  delivered,
+  deliveries,
+  recordEvents,
+  retriesOf,
+  seqsOfType,
+  stateChanges,
+  stateReached,
+} from './client-harness.js';
 
 /** Short delays so that a test sees many reconnects quickly. */
 const FAST = { baseDelayMs: 20, maxDelayMs: 200, policyDelayMs: 300 };
@@ -61,11 +72,16 @@ describe('reconnecting', () => {
       [1011, 70],
       [1013, 110],
     ] as const) {
-      await eventually(() => ticks() >= afterEvents && client.state === 'open', 20_000);
+      await when(
+        () => ticks() >= afterEvents && client.state === 'open',
+        [deliveries(room), stateChanges(client)],
+        20_000,
+        `${afterEvents} ticks delivered on an open connection`,
+      );
       server.app.connections.closeAll(closeCode, 'test drops the connection');
     }
     const published = (await publishing).sort((a, b) => a - b);
-    await eventually(() => ticks() === 150, 20_000);
+    await when(() => ticks() === 150, deliveries(room), 20_000, 'all 150 ticks delivered');
 
     expect(seqsOfType(events, 'tick')).toEqual(published);
     // Every event of the room (the server's presence events too, if it announces them): once, in order, no gap.
@@ -90,10 +106,11 @@ describe('reconnecting', () => {
     expect(calls).toBe(1);
 
     server.app.connections.closeAll(4001, 'token expired');
-    await eventually(() => calls === 2 && client.state === 'open');
+    // getToken is called before the connection it is for opens.
+    await when(() => calls === 2 && client.state === 'open', stateChanges(client), 10_000, 'reopened with a new token');
     expect(retries).toEqual([{ attempt: 1, delayMs: 0, closeCode: 4001 }]);
     const [seq] = await publishOverRest(server.baseUrl, ann, roomId, 1);
-    await eventually(() => events.some((event) => event.seq === seq));
+    await delivered(room, events, seq!);
   });
 
   it('with a fixed token, close 4001 reports unauthenticated and closes the client', async () => {
@@ -101,7 +118,7 @@ describe('reconnecting', () => {
     const { client, errors, states } = annClient();
     await client.join(roomId).ready;
     server.app.connections.closeAll(4001, 'token expired');
-    await eventually(() => client.state === 'closed');
+    await stateReached(client, 'closed');
     expect(errors).toEqual(['unauthenticated']);
     expect(states).toEqual(['connecting', 'open', 'closed']);
   });
@@ -113,10 +130,10 @@ describe('reconnecting', () => {
     await client.join(roomId).ready;
     const droppedAt = Date.now();
     server.app.connections.closeAll(1008, 'policy violation');
-    await eventually(() => retries.length === 1);
+    await when(() => retries.length === 1, retriesOf(client), 10_000, 'the retry after 1008');
     network.goOnline();
     expect(client.state).toBe('reconnecting');
-    await eventually(() => client.state === 'open');
+    await stateReached(client, 'open');
     expect(retries[0]!.delayMs).toBeGreaterThanOrEqual(FAST.policyDelayMs);
     expect(retries[0]!.delayMs).toBeLessThan(2 * FAST.policyDelayMs);
     expect(Date.now() - droppedAt).toBeGreaterThanOrEqual(FAST.policyDelayMs);
@@ -144,23 +161,33 @@ describe('reconnecting', () => {
       room.on('recovery-failed', (info) => failures.push(info));
       await room.ready;
       const before = await publishOverRest(trimming.baseUrl, ann, roomId, 2, 1);
-      await eventually(() => seqsOfType(events, 'tick').length === 2);
+      await when(() => seqsOfType(events, 'tick').length === 2, deliveries(room), 10_000, 'both ticks delivered');
 
       network.goOffline();
       trimming.app.connections.closeAll(1001, 'going away');
-      await eventually(() => client.state === 'reconnecting');
+      await stateReached(client, 'reconnecting');
       await publishOverRest(trimming.baseUrl, ann, roomId, 20);
       const lastMissed = await roomLastSeq(trimming.baseUrl, ann, roomId);
-      await eventually(() => trimming.app.connections.counts().clients === 0);
-      await eventuallyAsync(async () => (await roomFirstSeq(trimming.baseUrl, ann, roomId)) > (room.seq ?? 0) + 1);
+      await trimming.untilConnectionsClosed();
+      // A poll: the server trims on its own timer, seen only through REST.
+      await eventuallyAsync(
+        async () => (await roomFirstSeq(trimming.baseUrl, ann, roomId)) > (room.seq ?? 0) + 1,
+        10_000,
+        'the missed events trimmed',
+      );
       expect(tokensFetched).toBe(1);
 
       network.goOnline();
-      await eventually(() => failures.length === 1);
+      await when(
+        () => failures.length === 1,
+        (wake) => room.on('recovery-failed', wake),
+        10_000,
+        'recovery-failed reported',
+      );
       expect(failures[0]!.recovered).toBe(false);
       expect(failures[0]!.seq).toBeGreaterThanOrEqual(lastMissed);
       const [live] = await publishOverRest(trimming.baseUrl, ann, roomId, 1);
-      await eventually(() => events.some((event) => event.seq === live));
+      await delivered(room, events, live!);
       // Nothing of the gap was handed over, and live delivery went on after it.
       expect(seqsOfType(events, 'tick')).toEqual([...before!.sort((a, b) => a - b), live]);
     } finally {
@@ -190,14 +217,14 @@ describe('backoff', () => {
       const port = first.app.port;
       await first.stop();
       first = undefined;
-      await eventually(() => retries.length >= 8, 20_000);
+      await when(() => retries.length >= 8, retriesOf(client), 20_000, 'eight retries');
       expect(retries.every((retry) => retry.delayMs < FAST.maxDelayMs)).toBe(true);
       expect(retries.map((retry) => retry.attempt)).toEqual(seqRange(1, retries.length));
 
       second = await startTestServer({ PORT: String(port) }, database);
-      await eventually(() => client.state === 'open', 10_000);
+      await stateReached(client, 'open', 10_000);
       const [seq] = await publishOverRest(second.baseUrl, ann, roomId, 1);
-      await eventually(() => events.some((event) => event.seq === seq));
+      await delivered(room, events, seq!);
       expect(seqsOfType(events, 'tick')).toEqual([seq]);
     } finally {
       await Promise.all(clients.splice(0).map(({ client }) => client.close()));

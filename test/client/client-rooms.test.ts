@@ -1,11 +1,20 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RoomcastError } from '../../client/src/index.js';
 import { publishOverRest } from '../support/delivery-subscriber.js';
-import { eventually } from '../support/eventually.js';
+import { when } from '../support/eventually.js';
 import { createRoom } from '../support/rest.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';
-import { FakeNetwork, type RecordedClient, connectRecorded, recordEvents, rest, seqsOfType } from './client-harness.js';
+import {
+  FakeNetwork,
+  type RecordedClient,
+  connectRecorded,
+  delivered,
+  deliveries,
+  recordEvents,
+  rest,
+  seqsOfType,
+} from './client-harness.js';
 
 let server: TestServer;
 let ann: string;
@@ -73,7 +82,7 @@ describe('joining and receiving', () => {
     for (const text of ['one', 'two', 'three']) {
       await rest(server.baseUrl, ann, 'POST', `/v1/rooms/${roomId}/events`, { type: 'chat.message', data: { text } });
     }
-    await eventually(() => texts.length === 3);
+    await when(() => texts.length === 3, deliveries(room), 10_000, 'three chat messages delivered');
     expect(texts).toEqual(['one', 'two', 'three']);
     expect(room.seq).toBe(events.at(-1)?.seq);
     expect(events[0]!.seq).toBeGreaterThan(joined.seq);
@@ -88,7 +97,7 @@ describe('joining and receiving', () => {
     await bobs.ready;
     await bobs.leave();
     const membership = () => events.filter((event) => event.type.startsWith('member.'));
-    await eventually(() => membership().length === 2);
+    await when(() => membership().length === 2, deliveries(room), 10_000, 'member.joined and member.left delivered');
     expect(membership().map((event) => [event.type, event.data])).toEqual([
       ['member.joined', { userId: 'bob', name: 'Bob' }],
       ['member.left', { userId: 'bob', name: 'Bob' }],
@@ -115,7 +124,7 @@ describe('publishing', () => {
     const room = clientOf(ann).client.join(roomId);
     const events = recordEvents(room);
     const seq = await room.publish('chat.message', { text: 'hi' });
-    await eventually(() => events.some((event) => event.seq === seq));
+    await delivered(room, events, seq);
     expect(events.filter((event) => event.seq === seq)).toHaveLength(1);
     expect(events.find((event) => event.seq === seq)).toMatchObject({ type: 'chat.message', sender: 'ann' });
   });
@@ -162,11 +171,11 @@ describe('filter, unsubscribe, leave', () => {
     await room.filter(['b']);
     await publishOverRest(server.baseUrl, ann, roomId, 1, 1, 'a');
     const [lastB] = await publishOverRest(server.baseUrl, ann, roomId, 1, 1, 'b');
-    await eventually(() => events.some((event) => event.seq === lastB));
+    await delivered(room, events, lastB!);
     expect(events.map((event) => event.type)).toEqual(['a', 'a', 'b']);
     await room.filter(null);
     const [lastA] = await publishOverRest(server.baseUrl, ann, roomId, 1, 1, 'a');
-    await eventually(() => events.some((event) => event.seq === lastA));
+    await delivered(room, events, lastA!);
     // Without a filter the server's own events (presence, if announced) come through as well.
     const published = events.filter((event) => event.type === 'a' || event.type === 'b');
     expect(published.map((event) => event.type)).toEqual(['a', 'a', 'b', 'a']);
@@ -204,7 +213,7 @@ describe('ops while disconnected', () => {
     expect(client.state).toBe('connecting');
     network.goOnline();
     const seq = await published;
-    await eventually(() => events.some((event) => event.seq === seq));
+    await delivered(room, events, seq);
     expect(seqsOfType(events, 'chat.message')).toEqual([seq]);
     expect(states).toEqual(['connecting', 'open']);
   });
@@ -239,7 +248,7 @@ describe('ops while disconnected', () => {
       ...(await publishOverRest(server.baseUrl, ann, roomId, 1, 1, 'unwanted')),
       ...(await publishOverRest(server.baseUrl, ann, roomId, 1, 1, 'wanted')),
     ];
-    await eventually(() => events.some((event) => event.seq === seqs[1]));
+    await delivered(room, events, seqs[1]!);
     expect(events.map((event) => event.type)).toEqual(['wanted']);
   });
 });

@@ -1,14 +1,17 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildServer } from '../support/child-server.js';
-import { type TestCluster, dropRedisConnections, startCluster, waitUntilReady } from '../support/cluster.js';
+import {
+  clusterServices,
+  dropRedisConnections,
+  startCluster,
+  type TestCluster,
+  waitUntilReady,
+} from '../support/cluster.js';
 import { ResumingSubscriber, roomLastSeq, seqRange } from '../support/delivery-subscriber.js';
 import { createRoom } from '../support/rest.js';
-import { serviceUrl, skipReason } from '../support/services.js';
 import { signToken } from '../support/tokens.js';
 
-const postgresUrl = serviceUrl('DATABASE_URL');
-const redisUrl = serviceUrl('REDIS_URL');
-const missing = !postgresUrl ? 'DATABASE_URL' : !redisUrl ? 'REDIS_URL' : undefined;
+const { postgresUrl, redisUrl, skip } = clusterServices();
 
 const ROOMS = ['alpha', 'beta', 'gamma'];
 const CLIENTS = 30;
@@ -105,46 +108,42 @@ function keepFollowing(cluster: TestCluster, clients: ResumingSubscriber[]): { s
 }
 
 // Three server processes and thousands of stored events: minutes on a loaded two-core machine.
-describe.skipIf(missing)(
-  `three nodes sharing PostgreSQL and Redis ${missing ? skipReason(missing) : ''}`,
-  { timeout: 180_000 },
-  () => {
-    it('delivers 3,000 events published through random nodes to 30 clients spread over them, each room in seq order', async () => {
-      cluster = await startCluster(postgresUrl!, redisUrl!, 3);
-      await createRooms(cluster.nodes[0]!);
-      const clients = await joinClients(cluster.nodes);
-      await publishThroughRandomNodes(cluster, 3_000);
-      await expectCompleteStreams(cluster.nodes[0]!, clients);
-      await Promise.all(clients.map((client) => client.closeAll()));
-    });
+describe.skipIf(skip)(`three nodes sharing PostgreSQL and Redis ${skip ?? ''}`, { timeout: 180_000 }, () => {
+  it('delivers 3,000 events published through random nodes to 30 clients spread over them, each room in seq order', async () => {
+    cluster = await startCluster(postgresUrl!, redisUrl!, 3);
+    await createRooms(cluster.nodes[0]!);
+    const clients = await joinClients(cluster.nodes);
+    await publishThroughRandomNodes(cluster, 3_000);
+    await expectCompleteStreams(cluster.nodes[0]!, clients);
+    await Promise.all(clients.map((client) => client.closeAll()));
+  });
 
-    it('loses nothing when a node is killed mid-stream: its clients rejoin another node with since', async () => {
-      cluster = await startCluster(postgresUrl!, redisUrl!, 3);
-      await createRooms(cluster.nodes[0]!);
-      const clients = await joinClients(cluster.nodes);
-      const following = keepFollowing(cluster, clients);
-      const victim = cluster.nodes[1]!;
-      await publishThroughRandomNodes(cluster, 1_500, async (published) => {
-        if (published === 500) cluster!.kill(victim);
-      });
-      expect(victim.child.signalCode).toBe('SIGKILL');
-      await expectCompleteStreams(cluster.nodes[0]!, clients);
-      await following.stop();
+  it('loses nothing when a node is killed mid-stream: its clients rejoin another node with since', async () => {
+    cluster = await startCluster(postgresUrl!, redisUrl!, 3);
+    await createRooms(cluster.nodes[0]!);
+    const clients = await joinClients(cluster.nodes);
+    const following = keepFollowing(cluster, clients);
+    const victim = cluster.nodes[1]!;
+    await publishThroughRandomNodes(cluster, 1_500, async (published) => {
+      if (published === 500) cluster!.kill(victim);
     });
+    expect(victim.child.signalCode).toBe('SIGKILL');
+    await expectCompleteStreams(cluster.nodes[0]!, clients);
+    await following.stop();
+  });
 
-    it('leaves no gap when a node loses its Redis connections mid-stream', async () => {
-      cluster = await startCluster(postgresUrl!, redisUrl!, 3);
-      await createRooms(cluster.nodes[0]!);
-      const clients = await joinClients(cluster.nodes);
-      const cutOff = cluster.nodes[2]!;
-      let dropped = Promise.resolve(0);
-      await publishThroughRandomNodes(cluster, 1_500, async (published) => {
-        if (published === 300 || published === 900) dropped = dropRedisConnections(redisUrl!, cutOff);
-      });
-      expect(await dropped).toBeGreaterThan(0);
-      await waitUntilReady(cutOff);
-      await expectCompleteStreams(cluster.nodes[0]!, clients);
-      await Promise.all(clients.map((client) => client.closeAll()));
+  it('leaves no gap when a node loses its Redis connections mid-stream', async () => {
+    cluster = await startCluster(postgresUrl!, redisUrl!, 3);
+    await createRooms(cluster.nodes[0]!);
+    const clients = await joinClients(cluster.nodes);
+    const cutOff = cluster.nodes[2]!;
+    let dropped = Promise.resolve(0);
+    await publishThroughRandomNodes(cluster, 1_500, async (published) => {
+      if (published === 300 || published === 900) dropped = dropRedisConnections(redisUrl!, cutOff);
     });
-  },
-);
+    expect(await dropped).toBeGreaterThan(0);
+    await waitUntilReady(cutOff);
+    await expectCompleteStreams(cluster.nodes[0]!, clients);
+    await Promise.all(clients.map((client) => client.closeAll()));
+  });
+});

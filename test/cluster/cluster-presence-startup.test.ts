@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildServer } from '../support/child-server.js';
-import { type TestCluster, startCluster } from '../support/cluster.js';
+import { clusterServices, presenceOn, startCluster, type TestCluster } from '../support/cluster.js';
 import { eventuallyAsync } from '../support/eventually.js';
-import { bearer, createRoom } from '../support/rest.js';
-import { serviceUrl, skipReason } from '../support/services.js';
+import { createRoom } from '../support/rest.js';
 import { signToken } from '../support/tokens.js';
 import { WsTestClient } from '../support/ws-test-client.js';
 
-const postgresUrl = serviceUrl('DATABASE_URL');
-const redisUrl = serviceUrl('REDIS_URL');
-const missing = !postgresUrl ? 'DATABASE_URL' : !redisUrl ? 'REDIS_URL' : undefined;
+const { postgresUrl, redisUrl, skip } = clusterServices();
 // The heartbeat runs every TTL/3 (20 s): a node that missed its first sync cannot heal within the test.
 const TTL_MS = 60_000;
 // Far below the heartbeat: only cross-process propagation, never a heartbeat, may fill the gap.
@@ -22,7 +19,7 @@ let service: string;
 const open: WsTestClient[] = [];
 
 beforeAll(async () => {
-  if (missing) return;
+  if (skip) return;
   service = await signToken('backend', { scope: 'service' });
   // startCluster resolves once each fresh node answers /readyz with 200.
   cluster = await startCluster(postgresUrl!, redisUrl!, 2, { PRESENCE_TTL_MS: String(TTL_MS) });
@@ -32,12 +29,6 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function presence(node: ChildServer, room: string): Promise<{ userId: string; connections: number }[]> {
-  const response = await fetch(`${node.baseUrl}/v1/rooms/${room}/presence`, { headers: bearer(service) });
-  const body = (await response.json()) as { items: { userId: string; connections: number }[] };
-  return body.items.map(({ userId, connections }) => ({ userId, connections }));
-}
-
 /** The warn and error lines that carry a stack trace: an expected outage is one line without one. */
 function stackTraces(node: ChildServer): { msg: unknown; err: unknown }[] {
   return node.logs
@@ -46,32 +37,28 @@ function stackTraces(node: ChildServer): { msg: unknown; err: unknown }[] {
     .map(({ msg, err }) => ({ msg, err: (err as { message?: unknown }).message }));
 }
 
-describe.skipIf(missing)(
-  `presence on freshly started nodes ${missing ? skipReason(missing) : ''}`,
-  { timeout: 60_000 },
-  () => {
-    it('lists a user who joins on one node on the other as soon as both are ready', async () => {
-      const [a, b] = cluster.nodes as [ChildServer, ChildServer];
-      const room = 'fresh';
-      await createRoom(a.baseUrl, service, room);
-      const ann = await WsTestClient.connect(b.wsUrl, await signToken('ann'));
-      open.push(ann);
-      expect(await ann.request({ op: 'join', room })).toMatchObject({ op: 'ok' });
+describe.skipIf(skip)(`presence on freshly started nodes ${skip ?? ''}`, { timeout: 60_000 }, () => {
+  it('lists a user who joins on one node on the other as soon as both are ready', async () => {
+    const [a, b] = cluster.nodes as [ChildServer, ChildServer];
+    const room = 'fresh';
+    await createRoom(a.baseUrl, service, room);
+    const ann = await WsTestClient.connect(b.wsUrl, await signToken('ann'));
+    open.push(ann);
+    expect(await ann.request({ op: 'join', room })).toMatchObject({ op: 'ok' });
 
-      let seen: { userId: string; connections: number }[] = [];
-      await eventuallyAsync(
-        async () => (seen = await presence(a, room)).some((entry) => entry.userId === 'ann'),
-        PROPAGATION_MS,
-        'ann listed on node A',
-      ).catch(() => undefined); // the assertion below reports what node A listed last
-      expect(seen, `node A's presence ${PROPAGATION_MS} ms after ann joined on node B`).toEqual([
-        { userId: 'ann', connections: 1 },
-      ]);
-    });
+    let seen: { userId: string; connections: number }[] = [];
+    await eventuallyAsync(
+      async () => (seen = await presenceOn(a, room, service)).some((entry) => entry.userId === 'ann'),
+      PROPAGATION_MS,
+      'ann listed on node A',
+    ).catch(() => undefined); // the assertion below reports what node A listed last
+    expect(seen, `node A's presence ${PROPAGATION_MS} ms after ann joined on node B`).toEqual([
+      { userId: 'ann', connections: 1 },
+    ]);
+  });
 
-    it('logs no stack trace while the nodes start', () => {
-      const byNode = Object.fromEntries(cluster.nodes.map((node, i) => [`node ${'AB'[i]}`, stackTraces(node)]));
-      expect(byNode).toEqual({ 'node A': [], 'node B': [] });
-    });
-  },
-);
+  it('logs no stack trace while the nodes start', () => {
+    const byNode = Object.fromEntries(cluster.nodes.map((node, i) => [`node ${'AB'[i]}`, stackTraces(node)]));
+    expect(byNode).toEqual({ 'node A': [], 'node B': [] });
+  });
+});

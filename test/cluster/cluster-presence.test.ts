@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildServer } from '../support/child-server.js';
-import { type TestCluster, startCluster } from '../support/cluster.js';
-import { eventually } from '../support/eventually.js';
-import { bearer, createRoom } from '../support/rest.js';
-import { serviceUrl, skipReason } from '../support/services.js';
+import { clusterServices, presenceOn, startCluster, type TestCluster } from '../support/cluster.js';
+import { createRoom } from '../support/rest.js';
 import { signToken } from '../support/tokens.js';
 import { WsTestClient } from '../support/ws-test-client.js';
 
-const postgresUrl = serviceUrl('DATABASE_URL');
-const redisUrl = serviceUrl('REDIS_URL');
-const missing = !postgresUrl ? 'DATABASE_URL' : !redisUrl ? 'REDIS_URL' : undefined;
+const { postgresUrl, redisUrl, skip } = clusterServices();
 const TTL_MS = 1500;
 
 let cluster: TestCluster;
@@ -17,7 +13,7 @@ let service: string;
 const open: WsTestClient[] = [];
 
 beforeAll(async () => {
-  if (missing) return;
+  if (skip) return;
   service = await signToken('backend', { scope: 'service' });
   cluster = await startCluster(postgresUrl!, redisUrl!, 3, { PRESENCE_EVENTS: '1', PRESENCE_TTL_MS: String(TTL_MS) });
 });
@@ -33,15 +29,7 @@ async function connect(node: ChildServer, token: string, room: string): Promise<
   return client;
 }
 
-async function presence(node: ChildServer, room: string): Promise<{ userId: string; connections: number }[]> {
-  const response = await fetch(`${node.baseUrl}/v1/rooms/${room}/presence`, { headers: bearer(service) });
-  const body = (await response.json()) as { items: { userId: string; connections: number }[] };
-  return body.items
-    .map(({ userId, connections }) => ({ userId, connections }))
-    .sort((a, b) => a.userId.localeCompare(b.userId));
-}
-
-describe.skipIf(missing)(`presence across nodes ${missing ? skipReason(missing) : ''}`, { timeout: 120_000 }, () => {
+describe.skipIf(skip)(`presence across nodes ${skip ?? ''}`, { timeout: 120_000 }, () => {
   it('counts connections on every node, announces first and last, and drops a killed node within the expiry', async () => {
     const [a, b, c] = cluster.nodes as [ChildServer, ChildServer, ChildServer];
     const room = 'lobby';
@@ -52,16 +40,16 @@ describe.skipIf(missing)(`presence across nodes ${missing ? skipReason(missing) 
     await connect(a, ann, room);
     await connect(b, ann, room);
     await connect(a, bob, room);
-    await eventually(() => watcher.presenceEvents(room).length === 2, 10_000, 'two joined events');
-    expect(await presence(c, room)).toEqual([
+    await watcher.waitFor(() => watcher.presenceEvents(room).length === 2, 10_000, 'two joined events');
+    expect(await presenceOn(c, room, service)).toEqual([
       { userId: 'ann', connections: 2 },
       { userId: 'bob', connections: 1 },
     ]);
 
     // Node A dies without a word: its share leaves presence once its heartbeat expires.
     cluster.kill(a);
-    await eventually(() => watcher.presenceEvents(room).length === 3, 5 * TTL_MS + 5_000, 'bob left');
+    await watcher.waitFor(() => watcher.presenceEvents(room).length === 3, 5 * TTL_MS + 5_000, 'bob left');
     expect(watcher.presenceEvents(room)).toEqual(['presence.joined:ann', 'presence.joined:bob', 'presence.left:bob']);
-    expect(await presence(c, room)).toEqual([{ userId: 'ann', connections: 1 }]);
+    expect(await presenceOn(c, room, service)).toEqual([{ userId: 'ann', connections: 1 }]);
   });
 });

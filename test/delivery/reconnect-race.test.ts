@@ -1,7 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResumingSubscriber, publishOverRest, roomLastSeq, seqRange } from '../support/delivery-subscriber.js';
-import { eventually } from '../support/eventually.js';
 import { bearer, createRoom } from '../support/rest.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken, signTokens } from '../support/tokens.js';
@@ -82,7 +81,7 @@ describe('clients reconnecting while events are published', () => {
     } finally {
       await Promise.all([observer, ...clients].map((subscriber) => subscriber.closeAll()));
     }
-    await eventually(() => server.app.connections.counts().clients === 0, 10_000, 'hub forgets every connection');
+    await server.untilConnectionsClosed();
     expect(server.app.connections.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
   }, 120_000);
 });

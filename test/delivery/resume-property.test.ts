@@ -7,7 +7,6 @@ import {
   roomLastSeq,
   seqRange,
 } from '../support/delivery-subscriber.js';
-import { eventually } from '../support/eventually.js';
 import { createRoom } from '../support/rest.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken, signTokens } from '../support/tokens.js';
@@ -130,7 +129,7 @@ describe('resuming under random schedules', () => {
         } finally {
           await Promise.all(subscribers.map((subscriber) => subscriber.closeAll()));
         }
-        await eventually(() => server.app.connections.counts().clients === 0, 10_000, 'hub forgets the run');
+        await server.untilConnectionsClosed();
       }),
       { numRuns: 25 },
     );

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { publishOverRest, publishOverSockets, roomFirstSeq, seqRange } from '../support/delivery-subscriber.js';
-import { eventually, eventuallyAsync } from '../support/eventually.js';
+import { eventually, eventuallyAsync, withDeadline } from '../support/eventually.js';
 import { bearer, createRoom } from '../support/rest.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';
@@ -175,13 +175,19 @@ describe('joining with since', () => {
     const client = await connect();
     client.socket.pause();
     const replied = client.request({ op: 'join', room, since: 1, epoch });
+    // A poll: the server's send queue fills with nothing the paused client could see.
     await eventually(() => server.app.connections.queueDepth().maxBytes >= 256 * 1024, 10_000, 'the replay stalls');
     const published: number[] = [];
+    let markUnderWay: () => void = () => undefined;
+    const underWay = new Promise<void>((resolve) => (markUnderWay = resolve));
     const publishing = (async () => {
-      for (let i = 0; i < 400; i += 1) published.push(await publish(room, 'during'));
+      for (let i = 0; i < 400; i += 1) {
+        published.push(await publish(room, 'during'));
+        if (published.length === 20) markUnderWay();
+      }
     })();
     // Let the reader go once events stored during the stalled replay are waiting behind it.
-    await eventually(() => published.length >= 20, 20_000, 'publishing under way');
+    await withDeadline(Promise.race([underWay, publishing]), 20_000, 'publishing under way');
     client.socket.resume();
     const reply = await replied;
     await publishing;
@@ -205,6 +211,7 @@ describe('joining with since older than the kept history', () => {
   it('says recovered: false, replays nothing and delivers live events only', async () => {
     const room = await newRoom(trimmed);
     await publishOverSockets(trimmed.wsUrl, service, room, 200);
+    // A poll: the server trims on its own timer, seen only through REST.
     await eventuallyAsync(
       async () => (await roomFirstSeq(trimmed.baseUrl, service, room)) > 2,
       20_000,

@@ -1,6 +1,5 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../support/eventually.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';
 import { WsTestClient, refusedUpgrade } from '../support/ws-test-client.js';
@@ -19,7 +18,7 @@ describe('connections per user', () => {
     expect((await refusedUpgrade(server.wsUrl, ['roomcast.v1', `roomcast.token.${ann}`])).status).toBe(429);
     const bob = await WsTestClient.connect(server.wsUrl, await signToken('bob'));
     await clients[0]!.close();
-    await eventually(() => server.app.connections.counts().clients === 3);
+    await server.untilConnectionsClosed(1);
     const again = await WsTestClient.connect(server.wsUrl, ann);
     await Promise.all([...clients.slice(1), bob, again].map((client) => client.close()));
   });

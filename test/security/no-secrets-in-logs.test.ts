@@ -1,7 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { spawnServer } from '../support/child-server.js';
-import { eventually } from '../support/eventually.js';
 import { signToken } from '../support/tokens.js';
 import { WsTestClient } from '../support/ws-test-client.js';
 
@@ -18,7 +17,7 @@ describe('logs', () => {
       expect(await client.request({ op: 'join', room: 'quiet' })).toMatchObject({ op: 'ok' });
       await client.close();
       await expect(WsTestClient.connect(`${server.wsUrl}?token=${token}`, token)).rejects.toThrow();
-      await eventually(() => server.logs.some((line) => line.msg === 'websocket closed'));
+      await server.waitForLog((line) => line.msg === 'websocket closed', "the server's log of the close");
 
       const text = server.logs.map((line) => JSON.stringify(line)).join('\n');
       expect(server.logs.length).toBeGreaterThan(4);

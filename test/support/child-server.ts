@@ -15,6 +15,16 @@ export interface ChildServer {
   readonly wsUrl: string;
   /** Every log line the server printed, parsed. */
   readonly logs: Record<string, unknown>[];
+  /**
+   * Resolves with the first log line at index `from` (default 0) or later that `matches`: the lines
+   * already printed are checked now, each later one as it arrives. Rejects with `what` after
+   * `timeoutMs`, or once the process has closed its output without printing one.
+   */
+  waitForLog(
+    matches: (line: Record<string, unknown>) => boolean,
+    what: string,
+    options?: { readonly timeoutMs?: number; readonly from?: number },
+  ): Promise<Record<string, unknown>>;
   /** Resolves with the exit code once the process has exited. */
   readonly exited: Promise<number | null>;
   /** The process's peak resident memory (VmHWM) since start or the last `resetPeakRss`, in bytes. */
@@ -55,6 +65,16 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Chi
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const logs: Record<string, unknown>[] = [];
+  // Told of each line as it is parsed, and once more when stdout ends.
+  const logListeners = new Set<() => void>();
+  const tellLogListeners = () => {
+    for (const listener of [...logListeners]) listener();
+  };
+  let isOutputEnded = false;
+  child.stdout!.once('end', () => {
+    isOutputEnded = true;
+    tellLogListeners();
+  });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
@@ -73,6 +93,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Chi
         logs.push(entry);
         if (entry.msg === 'roomcast listening') resolve(entry.port as number);
       }
+      tellLogListeners();
     });
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     void exited.then((code) => reject(new Error(`server exited with ${code} before listening: ${stderr}`)));
@@ -87,6 +108,27 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Chi
     baseUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/v1/ws`,
     logs,
+    waitForLog: (matches, what, { timeoutMs = 10_000, from = 0 } = {}) =>
+      new Promise((resolve, reject) => {
+        let next = from;
+        const check = () => {
+          for (; next < logs.length; next += 1) {
+            if (matches(logs[next]!)) return finish(() => resolve(logs[next]!));
+          }
+          if (isOutputEnded) finish(() => reject(new Error(`${what}: the server's output ended without that line`)));
+        };
+        const finish = (settle: () => void) => {
+          clearTimeout(timer);
+          logListeners.delete(check);
+          settle();
+        };
+        const timer = setTimeout(
+          () => finish(() => reject(new Error(`${what} not logged within ${timeoutMs} ms`))),
+          timeoutMs,
+        );
+        logListeners.add(check);
+        check();
+      }),
     exited,
     peakRssBytes: () => memoryStatus(child, 'VmHWM'),
     async resetPeakRss() {

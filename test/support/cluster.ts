@@ -3,6 +3,29 @@ import { Redis } from 'ioredis';
 import { type ChildServer, spawnServer } from './child-server.js';
 import { type TestDatabase, postgresTestDatabase } from './databases.js';
 import { eventuallyAsync } from './eventually.js';
+import { bearer } from './rest.js';
+import { serviceUrl, skipReason } from './services.js';
+
+/** What a cluster test needs, PostgreSQL and Redis; `skip` is why its suite is skipped when one is missing. */
+export function clusterServices(): { postgresUrl?: string; redisUrl?: string; skip?: string } {
+  const postgresUrl = serviceUrl('DATABASE_URL');
+  const redisUrl = serviceUrl('REDIS_URL');
+  const missing = !postgresUrl ? 'DATABASE_URL' : !redisUrl ? 'REDIS_URL' : undefined;
+  return { postgresUrl, redisUrl, skip: missing && skipReason(missing) };
+}
+
+/** The users a node lists as present in the room (`GET /v1/rooms/:room/presence`), by user id. */
+export async function presenceOn(
+  node: ChildServer,
+  room: string,
+  token: string,
+): Promise<{ userId: string; connections: number }[]> {
+  const response = await fetch(`${node.baseUrl}/v1/rooms/${room}/presence`, { headers: bearer(token) });
+  const body = (await response.json()) as { items: { userId: string; connections: number }[] };
+  return body.items
+    .map(({ userId, connections }) => ({ userId, connections }))
+    .sort((a, b) => a.userId.localeCompare(b.userId));
+}
 
 /** Several roomcast processes sharing one PostgreSQL database and one Redis, as a scaled-out deployment. */
 export interface TestCluster {

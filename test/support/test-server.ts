@@ -1,6 +1,6 @@
-import { pino } from 'pino';
 import { type App, buildApp } from '../../src/composition/build-app.js';
 import { type Config, loadConfig } from '../../src/composition/config.js';
+import { type CapturedLog, capturingLogger } from './capturing-logger.js';
 import { type TestDatabase, testDatabase } from './databases.js';
 import { TEST_SECRET } from './tokens.js';
 
@@ -10,6 +10,13 @@ export interface TestServer {
   readonly baseUrl: string;
   readonly wsUrl: string;
   readonly database: TestDatabase;
+  /** The server's log (at info), kept. */
+  readonly log: CapturedLog;
+  /**
+   * Resolves once the server has forgotten `count` closed WebSocket connections, or, without a
+   * count, every one it opened: its 'websocket closed' line follows the Hub's unregister.
+   */
+  untilConnectionsClosed(count?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -44,13 +51,21 @@ export function testConfig(env: Record<string, string> = {}): Config {
 /** Starts a server; pass `database` to share one between servers (the caller disposes it then). */
 export async function startTestServer(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestServer> {
   const db = database ?? (await testDatabase());
-  const config = testConfig(env);
-  const app = await buildApp(config, { logger: pino({ level: config.logLevel }), database: db.db });
+  const log = capturingLogger('info');
+  const app = await buildApp(testConfig(env), { logger: log.logger, database: db.db });
   return {
     app,
     baseUrl: `http://127.0.0.1:${app.port}`,
     wsUrl: `ws://127.0.0.1:${app.port}/v1/ws`,
     database: db,
+    log,
+    untilConnectionsClosed(count?: number) {
+      const closed = () => log.count('websocket closed');
+      return log.until(
+        () => closed() >= (count ?? log.count('websocket opened')),
+        `${count ?? 'every'} connection closed on the server`,
+      );
+    },
     async stop() {
       await app.shutdown();
       if (!database) await db.dispose();

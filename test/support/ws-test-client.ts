@@ -51,8 +51,8 @@ export class WsTestClient {
       .map((event) => `${String(event.type)}:${(event.data as { userId: string }).userId}`);
   }
 
-  /** Resolves once `probe` returns something truthy; rejects after `timeoutMs`. */
-  waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  /** Resolves once `probe` returns something truthy, checking it now and on each frame and the close; rejects after `timeoutMs`. */
+  waitFor<T>(probe: () => T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const check = () => {
         const value = probe();
@@ -65,7 +65,7 @@ export class WsTestClient {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((waiter) => waiter !== check);
         reject(
-          new Error(`condition not met within ${timeoutMs} ms; last frames: ${JSON.stringify(this.frames.slice(-3))}`),
+          new Error(`${what} not met within ${timeoutMs} ms; last frames: ${JSON.stringify(this.frames.slice(-3))}`),
         );
       }, timeoutMs);
       this.waiters.push(check);

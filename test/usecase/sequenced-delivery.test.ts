@@ -1,8 +1,10 @@
+import { EventEmitter } from 'node:events';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RoomEvent } from '../../src/domain/room-event.js';
 import { SequencedDelivery } from '../../src/usecase/sequenced-delivery.js';
-import { eventually } from '../support/eventually.js';
+import { onEvent, when } from '../support/eventually.js';
+import { nextTurn } from '../support/gate.js';
 import { InMemoryUnitOfWork } from '../support/fakes/in-memory-unit-of-work.js';
 import { RecordingPusher } from '../support/fakes/recording-pusher.js';
 
@@ -14,14 +16,23 @@ async function setUp(count: number, pageSize = 7) {
   for (let i = 0; i < count; i += 1) {
     events.push(await uow.repos.events.append({ room: 'r', type: 'tick', data: i, sender: 'ann' }));
   }
-  const pusher = new RecordingPusher();
+  const calls = new EventEmitter();
+  const pusher = new RecordingPusher(() => calls.emit('call'));
   const errors: unknown[] = [];
   const delivery = new SequencedDelivery(uow, pusher, {
     pageSize,
     retryDelayMs: 1,
     reportError: (error) => errors.push(error),
   });
-  return { uow, events, pusher, delivery, errors };
+  /**
+   * Resolves once `n` events were pushed (checked at each call the delivery makes on the pusher),
+   * and a turn later, so that a push too many would be seen by the assertions that follow.
+   */
+  const pushedCount = async (n: number) => {
+    await when(() => pusher.pushed.length >= n, onEvent(calls, 'call'), 10_000, `${n} events pushed`);
+    await nextTurn();
+  };
+  return { uow, events, pusher, delivery, errors, pushedCount };
 }
 
 const delivered = (pusher: RecordingPusher) => pusher.pushed.map((event) => event.seq);
@@ -53,7 +64,7 @@ describe('SequencedDelivery', () => {
   });
 
   it('reads a gap from the store before delivering the event past it', async () => {
-    const { uow, pusher, delivery } = await setUp(0);
+    const { uow, pusher, delivery, pushedCount } = await setUp(0);
     await delivery.follow('r');
     const stored: RoomEvent[] = [];
     for (let i = 0; i < 20; i += 1) {
@@ -61,7 +72,7 @@ describe('SequencedDelivery', () => {
     }
     delivery.accept(stored[19]!);
     delivery.accept(stored[3]!);
-    await eventually(() => pusher.pushed.length === 20);
+    await pushedCount(20);
     expect(delivered(pusher)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 
@@ -74,7 +85,7 @@ describe('SequencedDelivery', () => {
   });
 
   it('retries a failing store read until it answers', async () => {
-    const { uow, pusher, delivery, errors } = await setUp(0);
+    const { uow, pusher, delivery, errors, pushedCount } = await setUp(0);
     await delivery.follow('r');
     const stored: RoomEvent[] = [];
     for (let i = 0; i < 5; i += 1) {
@@ -84,7 +95,7 @@ describe('SequencedDelivery', () => {
     let failures = 2;
     uow.repos.events.listAfter = (...args) => (failures-- > 0 ? Promise.reject(new Error('down')) : listAfter(...args));
     delivery.accept(stored[4]!);
-    await eventually(() => pusher.pushed.length === 5);
+    await pushedCount(5);
     expect(delivered(pusher)).toEqual([1, 2, 3, 4, 5]);
     expect(errors).toHaveLength(2);
   });
@@ -108,7 +119,7 @@ describe('SequencedDelivery', () => {
         fc.array(fc.nat(), { maxLength: 120 }),
         fc.integer({ min: 1, max: 10 }),
         async (count, picks, pageSize) => {
-          const { uow, pusher, delivery } = await setUp(0, pageSize);
+          const { uow, pusher, delivery, pushedCount } = await setUp(0, pageSize);
           await delivery.follow('r');
           const stored: RoomEvent[] = [];
           for (let i = 0; i < count; i += 1) {
@@ -117,7 +128,7 @@ describe('SequencedDelivery', () => {
           // Random arrivals (some repeated, some never arriving), then the last one, as a broker would.
           for (const pick of picks) delivery.accept(stored[pick % count]!);
           delivery.accept(stored[count - 1]!);
-          await eventually(() => pusher.pushed.length === count);
+          await pushedCount(count);
           expect(delivered(pusher)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
         },
       ),

@@ -1,6 +1,5 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../support/eventually.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';
 import { WsTestClient } from '../support/ws-test-client.js';
@@ -62,7 +61,7 @@ describe('/metrics', () => {
     expect(text).toContain('process_resident_memory_bytes');
 
     await Promise.all(clients.map((client) => client.close()));
-    await eventually(() => server.app.connections.counts().clients === 0);
+    await server.untilConnectionsClosed();
     const after = await scrape();
     expect(after).toContain('roomcast_connections_closed_total{reason="closed"} 2');
     expect(sample(after, 'roomcast_connections')).toBe(0);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createConnection } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../../support/eventually.js';
+import { onEvent, when } from '../../support/eventually.js';
 import { type TestServer, startTestServer } from '../../support/test-server.js';
 import { signToken } from '../../support/tokens.js';
 import { WsTestClient } from '../../support/ws-test-client.js';
@@ -22,7 +22,7 @@ describe('keepalive', () => {
     const client = await WsTestClient.connect(server.wsUrl, token);
     let pings = 0;
     client.socket.on('ping', () => (pings += 1));
-    await eventually(() => pings >= 4);
+    await when(() => pings >= 4, onEvent(client.socket, 'ping'), 10_000, 'four pings');
     expect(client.closeCode).toBeUndefined();
     await client.close();
   });
@@ -35,7 +35,7 @@ describe('keepalive', () => {
     const started = Date.now();
     expect(await silent.closed()).toBe(1006);
     expect(Date.now() - started).toBeLessThan(PING_INTERVAL_MS * 2 + 1000);
-    await eventually(() => server.app.connections.counts().clients === 0);
+    await server.untilConnectionsClosed();
     expect(server.app.connections.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
   });
 
@@ -57,11 +57,12 @@ describe('keepalive', () => {
     );
     const [handshake] = (await once(tcp, 'data')) as [Buffer];
     expect(handshake.toString()).toMatch(/^HTTP\/1\.1 101 /);
-    await eventually(() => server.app.connections.counts().clients === 1);
+    // The server registers the connection in the same turn as it writes the 101, so it is counted now.
+    expect(server.app.connections.counts().clients).toBe(1);
     const connectedAt = Date.now();
     tcp.on('data', () => {});
     await once(tcp, 'close');
     expect(Date.now() - connectedAt).toBeLessThan(PING_INTERVAL_MS * 2 + 500);
-    await eventually(() => server.app.connections.counts().clients === 0);
+    await server.untilConnectionsClosed();
   });
 });

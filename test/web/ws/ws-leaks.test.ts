@@ -2,7 +2,6 @@ import type { EventEmitter } from 'node:events';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubCounts } from '../../../src/web/ws/room-registry.js';
-import { eventually } from '../../support/eventually.js';
 import { bearer, createRoom } from '../../support/rest.js';
 import { type TestServer, startTestServer } from '../../support/test-server.js';
 import { signToken, signTokens } from '../../support/tokens.js';
@@ -98,7 +97,7 @@ describe('no leaks', () => {
 
     const hub = server.app.connections;
     // A leak fails on the next line, with the counts in the diff.
-    await eventually(() => isEmpty(hub.counts()), 10_000, 'hub forgets every client').catch(() => undefined);
+    await server.untilConnectionsClosed().catch(() => undefined);
     expect(hub.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
     expect(listenerCounts(server.app.server)).toEqual(httpListeners);
     expect(listenerCounts(process, [...PROCESS_EVENTS])).toEqual(processListeners);
@@ -113,7 +112,7 @@ describe('no leaks', () => {
     await fresh.waitFor(() => fresh.events(ROOMS[0]).some((event) => event.data === 'after'));
     expect(fresh.events(ROOMS[0]).map((event) => event.data)).toEqual(['after']);
     await fresh.close();
-    await eventually(() => isEmpty(hub.counts()), 10_000, 'hub forgets the newcomer').catch(() => undefined);
+    await server.untilConnectionsClosed().catch(() => undefined);
     expect(hub.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
   });
 });

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../../support/eventually.js';
 import { type TestServer, startTestServer } from '../../support/test-server.js';
 import { signToken } from '../../support/tokens.js';
 import { type ServerFrame, WsTestClient } from '../../support/ws-test-client.js';
@@ -265,7 +264,7 @@ describe('ordering property', () => {
         } finally {
           await Promise.all(run.connections.map((connection) => connection.client.close()));
         }
-        await eventually(() => server.app.connections.counts().clients === 0, 10_000, 'hub forgets the run');
+        await server.untilConnectionsClosed();
         expect(server.app.connections.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
       }),
       // The time limit lets a failure that shrinks slowly still report its counterexample.

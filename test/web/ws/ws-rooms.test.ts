@@ -1,6 +1,5 @@
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../../support/eventually.js';
 import { type TestServer, startTestServer } from '../../support/test-server.js';
 import { signToken } from '../../support/tokens.js';
 import { WsTestClient } from '../../support/ws-test-client.js';
@@ -188,7 +187,7 @@ describe('receiving a room', () => {
     const ann = await connect(tokens.ann);
     await ann.request({ op: 'join', room });
     await Promise.all(open.splice(0).map((client) => client.close()));
-    await eventually(() => server.app.connections.counts().clients === 0);
+    await server.untilConnectionsClosed();
     expect(server.app.connections.counts()).toEqual({ clients: 0, subscriptions: 0, rooms: 0 });
   });
 });

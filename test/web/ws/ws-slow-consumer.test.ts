@@ -3,7 +3,7 @@ import { type Socket, createConnection } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChildServer, spawnServer } from '../../support/child-server.js';
-import { eventually } from '../../support/eventually.js';
+import { onEvent, when } from '../../support/eventually.js';
 import { createRoom } from '../../support/rest.js';
 import { signToken } from '../../support/tokens.js';
 
@@ -101,23 +101,35 @@ describe('a slow consumer', () => {
     const baselineRss = await server.resetPeakRss();
     // Once the server gives up on it, the stalled client reads again, so that the close frame
     // reaches it before the server's close handshake times out (30 s) and cuts the socket (1006).
-    const resumedAfterOverflow = eventually(
-      () => server.logs.some((line) => line.msg === 'slow consumer: closing with 1013'),
-      120_000,
-      'the overflow',
-    ).then(() => stalled.tcp!.resume());
+    const resumedAfterOverflow = server
+      .waitForLog((line) => line.msg === 'slow consumer: closing with 1013', 'the overflow', { timeoutMs: 120_000 })
+      .then(() => stalled.tcp!.resume());
     const publishers = 4;
     await Promise.all(Array.from({ length: publishers }, () => publishMany(room, EVENTS / publishers)));
 
     const expected = Array.from({ length: EVENTS }, (_, i) => i + 1);
-    await eventually(() => healthy.every((client) => client.seqs.length >= EVENTS), 120_000, 'every event delivered');
+    await Promise.all(
+      healthy.map((client, i) =>
+        when(
+          () => client.seqs.length >= EVENTS,
+          onEvent(client.socket, 'message'),
+          120_000,
+          `every event delivered to healthy client ${i}`,
+        ),
+      ),
+    );
     for (const client of healthy) {
       expect(client.seqs).toEqual(expected);
       expect(client.closeCode).toBeUndefined();
     }
 
     await resumedAfterOverflow;
-    await eventually(() => stalled.closeCode !== undefined, 30_000, 'the stalled client closed');
+    await when(
+      () => stalled.closeCode !== undefined,
+      onEvent(stalled.socket, 'close'),
+      30_000,
+      'the stalled client closed',
+    );
     expect(stalled.closeCode).toBe(1013);
     expect(stalled.seqs.length).toBeLessThan(EVENTS);
 
