@@ -30,11 +30,25 @@ module.exports = {
       to: { path: '^src/(?!domain/|$1/)' },
     },
     {
-      name: 'web-knows-no-adapter',
+      name: 'web-imports-only-use-cases-and-domain',
       comment: 'src/web (HTTP and WebSocket) turns requests into use-case calls; it never reaches an adapter.',
       severity: 'error',
       from: { path: '^src/web/' },
-      to: { path: '^src/(database|cluster|local)/' },
+      to: { path: '^src/(?!web/|usecase/|domain/)' },
+    },
+    {
+      name: 'web-is-handed-its-use-cases',
+      comment: 'src/web names use cases as types only: the composition builds them and hands them in.',
+      severity: 'error',
+      from: { path: '^src/web/' },
+      to: { path: '^src/usecase/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'every-file-in-a-layer',
+      comment: 'Outside the layer folders only src/main.ts exists, so that every file falls under a rule above.',
+      severity: 'error',
+      from: { path: '^src/[^/]+$', pathNot: '^src/main\\.ts$' },
+      to: {},
     },
     {
       name: 'only-composition-knows-concrete-classes',

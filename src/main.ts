@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { pino } from 'pino';
 import { buildApp } from './composition/build-app.js';
 import { ConfigError, loadConfig } from './composition/config.js';
-import { developmentMode } from './composition/development-mode.js';
 
 /** Starts roomcast from the environment; stops cleanly on SIGTERM and SIGINT. */
 async function main(): Promise<void> {
@@ -18,8 +17,6 @@ async function main(): Promise<void> {
     level: config.logLevel,
     redact: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]'],
   });
-  const { warning } = developmentMode(config);
-  if (warning) logger.warn(warning);
   const app = await buildApp(config, { logger });
   const stop = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'shutting down');

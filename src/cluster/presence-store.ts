@@ -43,7 +43,7 @@ export class PresenceStore {
   /** Adds `delta` to the node's share of the user's connections; resolves to their connections on all nodes. */
   adjust(nodeId: string, roomId: string, user: Pick<User, 'id' | 'name'>, delta: number): Promise<number> {
     const keys = [this.key(`node:${nodeId}`), this.key(`count:${roomId}`), this.key(`name:${roomId}`)];
-    return this.scripts.adjustPresence(...keys, `${roomId}\n${user.id}`, user.id, user.name, delta);
+    return this.scripts.adjustPresence(...keys, presenceField(roomId, user.id), user.id, user.name, delta);
   }
 
   /** Takes back everything the node contributed; resolves to the users left with no connection anywhere. */
@@ -77,4 +77,9 @@ export class PresenceStore {
   private key(name: string): string {
     return `${this.prefix}:presence:${name}`;
   }
+}
+
+/** A node's hash field for a user in a room, as the scripts split it (room ids hold no newline). */
+export function presenceField(roomId: string, userId: string): string {
+  return `${roomId}\n${userId}`;
 }

@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import type { HealthCheck } from '../domain/ports/health.js';
 import type { PresenceChange, PresenceChangeListener, PresenceTracker, PresentUser } from '../domain/ports/presence.js';
 import { PresenceCounts } from '../domain/presence-counts.js';
+import { PresenceListeners } from '../domain/presence-listeners.js';
 import { type User, countsInPresence } from '../domain/user.js';
-import { PresenceStore, type PresenceWithdrawal } from './presence-store.js';
+import { PresenceStore, type PresenceWithdrawal, presenceField } from './presence-store.js';
 
 export interface RedisPresenceOptions {
   readonly nodeId: string;
@@ -25,13 +26,14 @@ export class RedisPresence implements PresenceTracker, HealthCheck {
   readonly name = 'presence';
   private readonly local = new PresenceCounts();
   private readonly store: PresenceStore;
-  private readonly listeners: PresenceChangeListener[] = [];
+  private readonly listeners: PresenceListeners;
   private chain: Promise<void> = Promise.resolve();
   private needsResync = true;
   /** Counts every local change; a resync covers the changes up to `syncedThrough`. */
   private version = 0;
   private syncedThrough = 0;
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly beatWhenReady = () => this.enqueue(() => this.beat());
 
   constructor(
     private readonly redis: Redis,
@@ -39,11 +41,12 @@ export class RedisPresence implements PresenceTracker, HealthCheck {
     private readonly logger: Logger,
   ) {
     this.store = new PresenceStore(redis, options.prefix);
+    this.listeners = new PresenceListeners((error) => logger.error({ err: error }, 'a presence listener failed'));
     this.heartbeat = setInterval(() => this.enqueue(() => this.beat()), Math.max(50, options.ttlMs / 3));
     this.heartbeat.unref();
     // The first beat, and the resync after every outage, as soon as commands can be sent.
-    redis.on('ready', () => this.enqueue(() => this.beat()));
-    if (redis.status === 'ready') this.enqueue(() => this.beat());
+    redis.on('ready', this.beatWhenReady);
+    if (redis.status === 'ready') this.beatWhenReady();
   }
 
   connected(roomId: string, user: User): void {
@@ -60,7 +63,7 @@ export class RedisPresence implements PresenceTracker, HealthCheck {
   }
 
   onChange(listener: PresenceChangeListener): void {
-    this.listeners.push(listener);
+    this.listeners.add(listener);
   }
 
   inRoom(roomId: string): Promise<PresentUser[]> {
@@ -75,6 +78,12 @@ export class RedisPresence implements PresenceTracker, HealthCheck {
   /** Stops the heartbeat and takes this node's share out of presence (its clients are gone). */
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
+    this.redis.off('ready', this.beatWhenReady);
+    if (this.redis.status !== 'ready') {
+      this.logger.warn(
+        'presence: Redis is unreachable at shutdown; this node leaves presence when its heartbeat expires',
+      );
+    }
     this.enqueue(async () => {
       // Normally empty (each closed client was taken out already), unless Redis missed some of that.
       this.tellAll(await this.store.withdraw(this.options.nodeId), 'left');
@@ -122,12 +131,15 @@ export class RedisPresence implements PresenceTracker, HealthCheck {
     const counts = this.local.all();
     this.syncedThrough = this.version;
     const gone = new Map(
-      (await this.store.withdraw(this.options.nodeId)).map((entry) => [`${entry.roomId}\n${entry.user.id}`, entry]),
+      (await this.store.withdraw(this.options.nodeId)).map((entry) => [
+        presenceField(entry.roomId, entry.user.id),
+        entry,
+      ]),
     );
     for (const { roomId, present } of counts) {
       const user = { id: present.userId, name: present.name };
       const total = await this.store.adjust(this.options.nodeId, roomId, user, present.connections);
-      if (gone.delete(`${roomId}\n${user.id}`)) continue;
+      if (gone.delete(presenceField(roomId, user.id))) continue;
       if (total === present.connections) this.tell(roomId, user, 'joined');
     }
     this.tellAll([...gone.values()], 'left');
@@ -139,6 +151,6 @@ export class RedisPresence implements PresenceTracker, HealthCheck {
   }
 
   private tell(roomId: string, user: Pick<User, 'id' | 'name'>, change: PresenceChange): void {
-    for (const listener of this.listeners) listener(roomId, user, change);
+    this.listeners.tell(roomId, user, change);
   }
 }

@@ -4,16 +4,13 @@ import type { Logger } from 'pino';
 import { container as rootContainer } from 'tsyringe';
 import type { SqlDatabase } from '../database/sql.js';
 import type { WsHub } from '../web/ws/ws-hub.js';
-import { openRedis, registerCluster } from './cluster.js';
+import { openRedis } from './cluster.js';
 import type { Config } from './config.js';
 import { developmentMode } from './development-mode.js';
-import { registerHttp } from './http.js';
 import { startNode, stopNode } from './lifecycle.js';
-import { migrateDatabase, openDatabase, registerPersistence } from './persistence.js';
-import { registerSingleNode } from './single-node.js';
+import { migrateDatabase, openDatabase } from './persistence.js';
+import { registerNode } from './register-node.js';
 import { TOKENS, resolverFor } from './tokens.js';
-import { registerUseCases } from './use-cases.js';
-import { registerWebSocket } from './websocket.js';
 
 /** A running server. */
 export interface App {
@@ -31,32 +28,29 @@ export interface BuildOptions {
   readonly database?: SqlDatabase;
 }
 
-/** Builds and starts the server on `config.port` (0: any free port). */
+/** Builds and starts the server on `config.port` (0: any free port); a start that fails stops what it started. */
 export async function buildApp(config: Config, options: BuildOptions): Promise<App> {
   const { logger } = options;
+  const devMode = developmentMode(config);
+  if (devMode.warning) logger.warn(devMode.warning);
   const database = options.database ?? (await openDatabase(config, logger));
   if (options.database) await migrateDatabase(database, logger);
   const nodeId = randomUUID();
+  const redis = config.redisUrl ? openRedis(config.redisUrl, config, nodeId, logger) : undefined;
   const container = rootContainer.createChildContainer();
-  registerPersistence(container, database);
-  if (config.redisUrl)
-    registerCluster(container, config, logger, openRedis(config.redisUrl, config, nodeId, logger), nodeId);
-  else registerSingleNode(container);
-  registerUseCases(container, config, logger);
-  registerHttp(container, config, developmentMode(config), logger);
-  registerWebSocket(container, config, logger);
+  registerNode(container, { config, devMode, logger, database, cluster: redis && { redis, nodeId } });
 
-  const port = await startNode(container, config, logger, {
+  let stopped: Promise<void> | undefined;
+  const shutdown = () => (stopped ??= stopNode(container, logger, options.database === undefined));
+  const node = {
     node: nodeId,
-    database: config.databaseUrl ? 'postgres' : 'embedded',
-    broker: config.redisUrl ? 'redis' : 'none',
+    database: config.databaseUrl ? ('postgres' as const) : ('embedded' as const),
+    broker: redis ? ('redis' as const) : ('none' as const),
+  };
+  const port = await startNode(container, config, logger, node).catch(async (error: unknown) => {
+    await shutdown().catch(() => undefined);
+    throw error;
   });
   const get = resolverFor(container);
-  let stopped: Promise<void> | undefined;
-  return {
-    server: get(TOKENS.webServer).server,
-    port,
-    connections: get(TOKENS.hub),
-    shutdown: () => (stopped ??= stopNode(container, logger, options.database === undefined)),
-  };
+  return { server: get(TOKENS.webServer).server, port, connections: get(TOKENS.hub), shutdown };
 }

@@ -33,15 +33,17 @@ export async function startNode(
 }
 
 /**
- * Stops the node, in order: new work refused and, after the drain, every connection closed (1001)
- * and in-flight requests finished; presence withdrawn and announced; background work stopped;
- * then the database closed, when this node opened it.
+ * Stops the node, in order: new work refused and, after the drain, every connection closed
+ * (1001); presence withdrawn and announced (the other nodes see who left at once); in-flight
+ * requests finished; background work stopped; then the database closed, when this node opened it.
  */
 export async function stopNode(container: DependencyContainer, logger: Logger, ownsDatabase: boolean): Promise<void> {
   const get = resolverFor(container);
-  await get(TOKENS.webServer).stop();
+  const webServer = get(TOKENS.webServer);
+  await webServer.closeConnections();
   await get(TOKENS.presence).stop();
   await get(TOKENS.announcePresence).settled();
+  await webServer.finishRequests();
   await get(TOKENS.trimHistory).stop();
   if (container.isRegistered(TOKENS.clusterPusher)) await get(TOKENS.clusterPusher).stop();
   if (ownsDatabase) await get(TOKENS.database).close();

@@ -18,7 +18,7 @@ import type { Admission } from '../web/admission.js';
 import type { TokenService } from '../web/auth/token-service.js';
 import type { RateLimitStore } from '../web/rate-limiter.js';
 import type { ServerMetrics } from '../web/metrics/server-metrics.js';
-import type { RoomUseCases } from '../web/routes/room-routes.js';
+import type { RoomUseCases } from '../web/routes/room-use-cases.js';
 import type { WebServer } from '../web/web-server.js';
 import type { WsGateway } from '../web/ws/ws-gateway.js';
 import type { WsHub } from '../web/ws/ws-hub.js';
@@ -40,11 +40,10 @@ export const TOKENS = {
   clusterHealth: token<readonly HealthCheck[]>('clusterHealth'),
   /** Where REST rate limits are counted: in memory, or in Redis shared by the cluster. */
   rateLimitStore: token<RateLimitStore>('rateLimitStore'),
-  // Only in a cluster:
-  redisPresence: token<RedisPresence>('redisPresence'),
-  broker: token<RedisBroker>('broker'),
-  sequencedDelivery: token<SequencedDelivery>('sequencedDelivery'),
-  clusterPusher: token<ClusterPusher>('clusterPusher'),
+  redisPresence: token<RedisPresence>('redisPresence'), // in a cluster only
+  broker: token<RedisBroker>('broker'), // in a cluster only
+  sequencedDelivery: token<SequencedDelivery>('sequencedDelivery'), // in a cluster only
+  clusterPusher: token<ClusterPusher>('clusterPusher'), // in a cluster only
   publisher: token<OrderedPublisher>('publisher'),
   announcePresence: token<AnnouncePresence>('announcePresence'),
   roomUseCases: token<RoomUseCases>('roomUseCases'),

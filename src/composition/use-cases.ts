@@ -18,7 +18,7 @@ import { PublishEventBatch } from '../usecase/publish-event-batch.js';
 import { ResumeRoom } from '../usecase/resume-room.js';
 import { SubscribeToRoom } from '../usecase/subscribe-to-room.js';
 import { TrimHistory } from '../usecase/trim-history.js';
-import type { RoomUseCases } from '../web/routes/room-routes.js';
+import type { RoomUseCases } from '../web/routes/room-use-cases.js';
 import type { Config } from './config.js';
 import { TOKENS, provide } from './tokens.js';
 

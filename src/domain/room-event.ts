@@ -15,6 +15,8 @@ export interface RoomEvent {
 export type NewRoomEvent = Omit<RoomEvent, 'seq' | 'at'>;
 
 export const MAX_EVENT_DATA_BYTES = 64 * 1024;
+/** Events in one published batch at most. */
+export const MAX_BATCH_ITEMS = 100;
 /** Arrays and objects nested deeper than this could exhaust the stack of every JSON serialiser downstream. */
 export const MAX_EVENT_DATA_DEPTH = 100;
 const RESERVED_TYPE_PREFIXES = ['member.', 'presence.'];

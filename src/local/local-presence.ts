@@ -1,11 +1,17 @@
 import type { PresenceChange, PresenceChangeListener, PresenceTracker, PresentUser } from '../domain/ports/presence.js';
 import { PresenceCounts } from '../domain/presence-counts.js';
+import { PresenceListeners } from '../domain/presence-listeners.js';
 import { type User, countsInPresence } from '../domain/user.js';
 
 /** Presence on a single node: each user's live connections per room, counted in this process. */
 export class LocalPresence implements PresenceTracker {
   private readonly counts = new PresenceCounts();
-  private readonly listeners: PresenceChangeListener[] = [];
+  private readonly listeners: PresenceListeners;
+
+  /** `reportError` hears of a listener that threw. */
+  constructor(reportError: (error: unknown) => void) {
+    this.listeners = new PresenceListeners(reportError);
+  }
 
   connected(roomId: string, user: User): void {
     if (!countsInPresence(user)) return;
@@ -18,7 +24,7 @@ export class LocalPresence implements PresenceTracker {
   }
 
   onChange(listener: PresenceChangeListener): void {
-    this.listeners.push(listener);
+    this.listeners.add(listener);
   }
 
   async inRoom(roomId: string): Promise<PresentUser[]> {
@@ -30,8 +36,6 @@ export class LocalPresence implements PresenceTracker {
 
   /** After the Hub command that noticed the change has finished (listeners publish through the Hub). */
   private tell(roomId: string, user: User, change: PresenceChange): void {
-    queueMicrotask(() => {
-      for (const listener of this.listeners) listener(roomId, user, change);
-    });
+    queueMicrotask(() => this.listeners.tell(roomId, user, change));
   }
 }

@@ -1,5 +1,5 @@
 import { DomainError, Forbidden, InvalidRequest } from '../domain/errors.js';
-import { assertPublishable, type RoomEvent } from '../domain/room-event.js';
+import { MAX_BATCH_ITEMS, assertPublishable, type RoomEvent } from '../domain/room-event.js';
 import { type User, mayPublishBatches } from '../domain/user.js';
 import type { OrderedPublisher } from './ordered-publisher.js';
 
@@ -9,9 +9,6 @@ export interface BatchItem {
   readonly type: string;
   readonly data: unknown;
 }
-
-/** Events in one batch at most (also the REST schema's bound). */
-export const MAX_BATCH_ITEMS = 100;
 
 /**
  * Stores the events of several rooms at once, all or none, then pushes each to its room's

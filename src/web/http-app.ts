@@ -17,7 +17,8 @@ import type { KeyedRateLimiter } from './rate-limiter.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { BATCH_PUBLISH_PATH, eventRoutes } from './routes/event-routes.js';
-import { type RoomUseCases, roomRoutes } from './routes/room-routes.js';
+import { roomRoutes } from './routes/room-routes.js';
+import type { RoomUseCases } from './routes/room-use-cases.js';
 
 /** Room event data may be 64 KiB; the rest of a body needs far less than this margin. */
 const BODY_LIMIT_BYTES = 80 * 1024;
@@ -63,7 +64,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       cors({ origin: origins.includes('*') ? '*' : [...origins], exposedHeaders: ['X-Request-Id', 'Retry-After'] }),
     );
   }
-  app.use(healthRoutes(deps.healthChecks, deps.admission));
+  app.use(healthRoutes(deps.healthChecks, deps.admission, deps.logger));
   app.use(metricsRoutes(deps.metrics.registry, deps.metricsToken));
   app.use((_req, _res, next) => {
     if (!deps.admission.isOpen) throw new ApiError('unavailable', 'server is shutting down');

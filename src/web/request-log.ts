@@ -29,8 +29,8 @@ export function requestLog(logger: Logger): RequestHandler {
 }
 
 function levelOf(status: number): Level {
-  // 503 is a refusal, not a failure: the server is stopping or a dependency is down, and that
-  // cause logs itself once; a line per readiness probe at error would bury it.
+  // 503 is a refusal, not a failure: the server is stopping or a dependency is down, which is
+  // logged once when it happens; a line per readiness probe at error would bury that line.
   if (status >= 500 && status !== 503) return 'error';
   return status >= 400 ? 'info' : 'debug';
 }

@@ -16,6 +16,10 @@ export interface WebServerOptions {
 /** The HTTP listener with the WebSocket gateway on it: it listens, and it stops in the order a load balancer needs. */
 export class WebServer {
   readonly server: Server;
+  /** Set by `closeConnections`: settles once the listener and every connection are closed. */
+  private closed: Promise<void> | undefined;
+  /** When requests still in flight are cut off (the timeout counts from the end of the drain). */
+  private deadline = 0;
 
   constructor(
     app: RequestListener,
@@ -37,19 +41,23 @@ export class WebServer {
   }
 
   /**
-   * Refuses new work at once (503); after the drain closes the listener, sends every socket what
-   * is queued for it and closes it (1001), and lets in-flight requests finish until the timeout.
+   * The first half of a stop: refuses new work at once (503); after the drain closes the listener,
+   * then sends every socket what is queued for it and closes it (1001).
    */
-  async stop(): Promise<void> {
+  async closeConnections(): Promise<void> {
     this.admission.close();
     if (this.options.drainMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.drainMs));
-    const deadline = Date.now() + this.options.timeoutMs;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.deadline = Date.now() + this.options.timeoutMs;
+    this.closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     await this.gateway.close(CloseCode.GoingAway, 'server shutting down', this.options.timeoutMs);
-    // Requests still running at the deadline are cut off.
-    const cutOff = setTimeout(() => this.server.closeAllConnections(), Math.max(0, deadline - Date.now()));
-    await closed;
+  }
+
+  /** The second half: lets requests in flight finish, cutting what is still open at the deadline. */
+  async finishRequests(): Promise<void> {
+    if (!this.closed) return;
+    const cutOff = setTimeout(() => this.server.closeAllConnections(), Math.max(0, this.deadline - Date.now()));
+    await this.closed;
     clearTimeout(cutOff);
   }
 }

@@ -1,14 +1,10 @@
 import { pino } from 'pino';
 import { container as rootContainer } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerCluster, openRedis } from '../../src/composition/cluster.js';
+import { openRedis } from '../../src/composition/cluster.js';
 import { developmentMode } from '../../src/composition/development-mode.js';
-import { registerHttp } from '../../src/composition/http.js';
-import { registerPersistence } from '../../src/composition/persistence.js';
-import { registerSingleNode } from '../../src/composition/single-node.js';
+import { registerNode } from '../../src/composition/register-node.js';
 import { TOKENS, type Token, resolverFor } from '../../src/composition/tokens.js';
-import { registerUseCases } from '../../src/composition/use-cases.js';
-import { registerWebSocket } from '../../src/composition/websocket.js';
 import { LocalPresence } from '../../src/local/local-presence.js';
 import { RedisPresence } from '../../src/cluster/redis-presence.js';
 import { type TestDatabase, embeddedTestDatabase } from '../support/databases.js';
@@ -29,13 +25,14 @@ afterAll(() => database?.dispose());
 function compose(url?: string) {
   const container = rootContainer.createChildContainer();
   const config = testConfig(url ? { REDIS_URL: url } : {});
-  registerPersistence(container, database.db);
   const redis = url ? openRedis(url, config, 'composition-test', logger) : undefined;
-  if (redis) registerCluster(container, config, logger, redis, 'composition-test');
-  else registerSingleNode(container);
-  registerUseCases(container, config, logger);
-  registerHttp(container, config, developmentMode(config), logger);
-  registerWebSocket(container, config, logger);
+  registerNode(container, {
+    config,
+    devMode: developmentMode(config),
+    logger,
+    database: database.db,
+    cluster: redis && { redis, nodeId: 'composition-test' },
+  });
   return { container, redis };
 }
 

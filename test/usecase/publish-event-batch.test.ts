@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Forbidden, InvalidRequest, PayloadTooLarge, RoomNotFound } from '../../src/domain/errors.js';
 import { MAX_EVENT_DATA_BYTES } from '../../src/domain/room-event.js';
-import { MAX_BATCH_ITEMS } from '../../src/usecase/publish-event-batch.js';
+import { MAX_BATCH_ITEMS } from '../../src/domain/room-event.js';
 import { person, pusherCheckingStore, service } from '../support/fakes/fixtures.js';
 import { InMemoryUnitOfWork } from '../support/fakes/in-memory-unit-of-work.js';
 import { useCases } from '../support/fakes/use-cases.js';

@@ -12,8 +12,14 @@ describe('/readyz', () => {
       await database.db.close();
       const response = await request(server.baseUrl).get('/readyz');
       expect(response.status).toBe(503);
-      expect(response.body.error.code).toBe('unavailable');
+      expect(response.body).toEqual({ error: { code: 'unavailable', message: 'not answering: database' } });
+      await request(server.baseUrl).get('/readyz').expect(503);
       await request(server.baseUrl).get('/healthz').expect(200);
+      // One line for the outage, not one per probe; the probes themselves are refusals, at info.
+      const warnings = server.log.lines.filter((line) => (line.level as number) >= 40);
+      expect(warnings).toEqual([
+        expect.objectContaining({ level: 40, down: 'database', msg: 'not ready: dependencies not answering' }),
+      ]);
     } finally {
       await server.app.shutdown();
       await database.dispose();

@@ -34,7 +34,7 @@ export class ServerMetrics implements ConnectionObserver {
     });
     this.ended = new Counter({
       name: 'roomcast_connections_closed_total',
-      help: 'WebSocket connections ended, by reason: closed, overflow (send queue full, 1013), missed-pong (terminated)',
+      help: 'WebSocket connections ended, by reason: closed, overflow (slow consumer, 1013), missed-pong (terminated)',
       labelNames: ['reason'],
       registers,
     });

@@ -1,11 +1,11 @@
 import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
-import { MAX_BATCH_ITEMS } from '../../usecase/publish-event-batch.js';
+import { MAX_BATCH_ITEMS } from '../../domain/room-event.js';
 import { currentUser } from '../auth/bearer.js';
 import { eventJson } from '../event-json.js';
 import { eventDataSchema, eventTypeSchema, roomIdSchema, roomPathSchema } from '../schemas.js';
 import { parseOrThrow } from '../validation.js';
-import type { RoomUseCases } from './room-routes.js';
+import type { RoomUseCases } from './room-use-cases.js';
 
 const publishBody = z.object({ type: eventTypeSchema, data: eventDataSchema });
 const batchBody = z.object({

@@ -1,11 +1,16 @@
 import { Router } from 'express';
+import type { Logger } from 'pino';
 import type { HealthCheck } from '../../domain/ports/health.js';
 import type { Admission } from '../admission.js';
 import { errorBody } from '../errors.js';
 
-/** `/healthz` (the process lives) and `/readyz` (dependencies answer and the server is not stopping). */
-export function healthRoutes(checks: readonly HealthCheck[], admission: Admission): Router {
+/**
+ * `/healthz` (the process lives) and `/readyz` (dependencies answer and the server is not
+ * stopping). A change of what does not answer is logged once, when a probe first sees it.
+ */
+export function healthRoutes(checks: readonly HealthCheck[], admission: Admission, logger: Logger): Router {
   const router = Router();
+  let lastDown = '';
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -15,9 +20,17 @@ export function healthRoutes(checks: readonly HealthCheck[], admission: Admissio
       return;
     }
     const results = await Promise.all(checks.map((check) => check.isHealthy()));
-    const down = checks.filter((_check, index) => !results[index]).map((check) => check.name);
-    if (down.length === 0) res.json({ status: 'ready' });
-    else res.status(503).json(errorBody('unavailable', `not answering: ${down.join(', ')}`));
+    const down = checks
+      .filter((_check, index) => !results[index])
+      .map((check) => check.name)
+      .join(', ');
+    if (down !== lastDown) {
+      if (down) logger.warn({ down }, 'not ready: dependencies not answering');
+      else logger.info('ready again: every dependency answers');
+      lastDown = down;
+    }
+    if (!down) res.json({ status: 'ready' });
+    else res.status(503).json(errorBody('unavailable', `not answering: ${down}`));
   });
   return router;
 }

@@ -2,34 +2,11 @@ import { type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import type { Member } from '../../domain/member.js';
 import type { Room } from '../../domain/room.js';
-import type { CreateRoom } from '../../usecase/create-room.js';
-import type { GetPresence } from '../../usecase/get-presence.js';
-import type { GetRoom } from '../../usecase/get-room.js';
-import type { JoinRoom } from '../../usecase/join-room.js';
-import type { LeaveRoom } from '../../usecase/leave-room.js';
-import type { ListEvents } from '../../usecase/list-events.js';
-import type { ListMembers } from '../../usecase/list-members.js';
-import type { ListRooms } from '../../usecase/list-rooms.js';
-import type { PublishEvent } from '../../usecase/publish-event.js';
-import type { PublishEventBatch } from '../../usecase/publish-event-batch.js';
 import { currentUser } from '../auth/bearer.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { capacitySchema, displayNameSchema, roomIdSchema, roomPathSchema } from '../schemas.js';
 import { parseOrThrow } from '../validation.js';
-
-/** The use cases behind the REST routes. */
-export interface RoomUseCases {
-  readonly createRoom: CreateRoom;
-  readonly getRoom: GetRoom;
-  readonly listRooms: ListRooms;
-  readonly joinRoom: JoinRoom;
-  readonly leaveRoom: LeaveRoom;
-  readonly listMembers: ListMembers;
-  readonly publishEvent: PublishEvent;
-  readonly publishEventBatch: PublishEventBatch;
-  readonly listEvents: ListEvents;
-  readonly getPresence: GetPresence;
-}
+import type { RoomUseCases } from './room-use-cases.js';
 
 const createRoomBody = z.object({
   id: roomIdSchema.optional(),

@@ -149,10 +149,11 @@ export class WsSession {
         }
       }
     } catch (error) {
-      if (!(error instanceof HistoryTrimmed)) throw error;
-      // Part of the replay is gone: end here rather than hand over a stream with a hole. On rejoin
-      // with the last seq it got, the client learns `recovered: false`.
-      this.client.closeAsSlowConsumer('history trimmed during replay; rejoin with since');
+      // The ok is out: no second reply. The connection ends, and its held subscription with it.
+      if (!(error instanceof HistoryTrimmed)) this.fail(error);
+      // Trimming overtook a reader slower than the room's history window, a slow consumer: end
+      // here rather than hand over a stream with a hole. Its rejoin learns `recovered: false`.
+      else this.client.closeAsSlowConsumer('history trimmed during replay; rejoin with since');
       return false;
     }
     return this.client.isOpen;

@@ -32,7 +32,9 @@ function hubWith(...userIds: string[]): {
   announced: string[];
 } {
   const announced: string[] = [];
-  const presence = new LocalPresence();
+  const presence = new LocalPresence((error) => {
+    throw error;
+  });
   presence.onChange((room, user, change: PresenceChange) => announced.push(`${room}:${user.id}:${change}`));
   const hub = newHub(presence);
   const clients = userIds.map((id) => new FakeHubClient(person(id)));

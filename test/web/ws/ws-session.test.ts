@@ -248,6 +248,33 @@ describe('WsSession ordering', () => {
   });
 });
 
+describe('WsSession join failing after its ok', () => {
+  it('ends the connection with 1011 when the replay fails, with no second reply, and never goes live', async () => {
+    const { client, hub, lines, resumeRoom, send } = sessionFor();
+    const failing: AsyncIterable<RoomEvent[]> = {
+      async *[Symbol.asyncIterator]() {
+        yield [roomEvent('lobby', 1)];
+        throw new Error('database connection lost');
+      },
+    };
+    resumeRoom.execute.mockResolvedValueOnce({ room: lobby(3), recovered: true, missed: failing });
+
+    send({ id: 1, op: 'join', room: 'lobby', since: 0 });
+    await client.until(() => client.closes.length > 0);
+    hub.push(roomEvent('lobby', 4));
+
+    expect(client.frames).toEqual([
+      expect.objectContaining({ op: 'ok', id: 1, room: 'lobby', seq: 3, recovered: true }),
+      expect.objectContaining({ op: 'event', room: 'lobby', seq: 1 }),
+    ]);
+    expect(client.closes).toEqual([{ code: 1011, reason: 'internal error' }]);
+    expect(lines.find((line) => line.msg === 'websocket op failed; closing the connection')).toMatchObject({
+      level: 50,
+      err: { message: 'database connection lost' },
+    });
+  });
+});
+
 describe('WsSession ops', () => {
   it('unsubscribes, refilters and leaves a room the connection holds', async () => {
     const { client, hub, leaveRoom, exchange } = sessionFor();

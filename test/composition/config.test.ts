@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/composition/config.js';
+import { ConfigError, loadConfig } from '../../src/composition/config.js';
 
 describe('configuration', () => {
   it('has sensible defaults', () => {
