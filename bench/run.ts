@@ -11,7 +11,7 @@ import { runIdleMemory } from './scenarios/idle-memory.js';
 import { runManyRooms } from './scenarios/many-rooms.js';
 import { runPublishThroughput } from './scenarios/publish-throughput.js';
 import { type Session, progress, withSession } from './scenarios/session.js';
-import { profileRoomcastFanOut } from './profile.js';
+import { isProfiledScenario, profileRoomcast } from './profile.js';
 import { type BenchSettings, benchSettings } from './settings.js';
 import { TARGET_KINDS, type TargetKind } from './shared/commands.js';
 import { peerLauncher } from './targets/peer-target.js';
@@ -41,7 +41,12 @@ async function main(): Promise<void> {
   await compileBenchPrograms();
   const postgresUrl = process.env.DATABASE_URL || undefined;
   const storage = await storageDescription(postgresUrl);
-  if (args.includes('--profile')) return profileRoomcastFanOut(await roomcastLauncher(postgresUrl, storage), settings);
+  const profiled = args.find((arg) => arg === '--profile' || arg.startsWith('--profile='));
+  if (profiled) {
+    const scenario = profiled.slice('--profile='.length) || 'fanOut';
+    if (!isProfiledScenario(scenario)) throw new Error(`--profile=${scenario}: one of fanOut, manyRooms, publish`);
+    return profileRoomcast(await roomcastLauncher(postgresUrl, storage), settings, scenario);
+  }
 
   const startedAt = Date.now();
   const kinds = selectedKinds(args);

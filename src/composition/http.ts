@@ -5,7 +5,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { DatabaseHealth } from '../database/database-health.js';
 import { Admission } from '../web/admission.js';
 import { TokenService } from '../web/auth/token-service.js';
-import { createHttpApp } from '../web/http-app.js';
+import { createHttpHandler } from '../web/http-app.js';
 import { ServerMetrics } from '../web/metrics/server-metrics.js';
 import { KeyedRateLimiter } from '../web/rate-limiter.js';
 import type { Config } from './config.js';
@@ -28,8 +28,8 @@ export function registerHttp(
     const database = get(TOKENS.database);
     return new ServerMetrics(get(TOKENS.hub), get(TOKENS.publisher), () => database.memoryBytes());
   });
-  provide(container, TOKENS.httpApp, (get) =>
-    createHttpApp({
+  provide(container, TOKENS.httpHandler, (get) =>
+    createHttpHandler({
       useCases: get(TOKENS.roomUseCases),
       tokens: get(TOKENS.tokenService),
       isDevMode: devMode.isOn,

@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { type DependencyContainer, instanceCachingFactory } from 'tsyringe';
 import type { RedisBroker } from '../cluster/redis-broker.js';
 import type { RedisPresence } from '../cluster/redis-presence.js';
@@ -52,7 +52,7 @@ export const TOKENS = {
   tokenService: token<TokenService>('tokenService'),
   admission: token<Admission>('admission'),
   metrics: token<ServerMetrics>('metrics'),
-  httpApp: token<Express>('httpApp'),
+  httpHandler: token<RequestListener>('httpHandler'),
   gateway: token<WsGateway>('gateway'),
   webServer: token<WebServer>('webServer'),
 } as const;

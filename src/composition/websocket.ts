@@ -44,7 +44,7 @@ export function registerWebSocket(container: DependencyContainer, config: Config
     container,
     TOKENS.webServer,
     (get) =>
-      new WebServer(get(TOKENS.httpApp), get(TOKENS.gateway), get(TOKENS.admission), {
+      new WebServer(get(TOKENS.httpHandler), get(TOKENS.gateway), get(TOKENS.admission), {
         port: config.port,
         host: config.host,
         drainMs: config.shutdownDrainMs,

@@ -1,7 +1,9 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
 import { type ErrorCode, HTTP_STATUS } from './error-codes.js';
+import { sendJson } from './http-step.js';
 import { requestIdOf } from './request-log.js';
 
 /** An error of the web edge itself (auth, validation, routing), with its protocol code. */
@@ -24,13 +26,22 @@ export const notFound: RequestHandler = (req) => {
   throw new ApiError('not_found', `no route for ${req.method} ${req.path}`);
 };
 
+/** What answers an error, for express (as its error middleware) and the publish fast path alike. */
+export type ErrorResponder = (error: unknown, req: IncomingMessage, res: ServerResponse, next: unknown) => void;
+
 /** Maps every error to the JSON error body; only 500s are logged in full, and never sent. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error: unknown, _req, res, _next) => {
+export function errorHandler(logger: Logger): ErrorResponder {
+  // Four parameters: express tells an error middleware by its arity.
+  return (error, _req, res, _next) => {
+    // Too late for an error body: the answer has begun (a handler failed after it). Cut it off.
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
     const { code, message } = describe(error);
     const status = HTTP_STATUS[code];
     if (status === 500) logger.error({ err: error, reqId: requestIdOf(res) }, 'request failed');
-    res.status(status).json(errorBody(code, message));
+    sendJson(res, status, errorBody(code, message));
   };
 }
 

@@ -1,6 +1,6 @@
 import { type ContentType, parse as parseContentType } from 'content-type';
-import type { Request, RequestHandler } from 'express';
 import { ApiError } from './errors.js';
+import type { HttpRequest, HttpStep } from './http-step.js';
 
 const tooLarge = () => new ApiError('payload_too_large', 'request body is too large');
 const notJson = () => new ApiError('invalid_request', 'body: not valid JSON');
@@ -12,7 +12,7 @@ const notJson = () => new ApiError('invalid_request', 'body: not valid JSON');
  * (by its Content-Type) is left alone, with `req.body` undefined, for the route's validation.
  * A body already read (by a reader mounted on a more specific path) is left as it is.
  */
-export function jsonBody(limitBytes: number): RequestHandler {
+export function jsonBody(limitBytes: number): HttpStep {
   return (req, _res, next) => {
     const contentType = req.body === undefined && hasBody(req) ? jsonContentType(req) : undefined;
     if (!contentType) return next();
@@ -22,7 +22,7 @@ export function jsonBody(limitBytes: number): RequestHandler {
   };
 }
 
-function readJson(req: Request, limitBytes: number, next: (error?: unknown) => void): void {
+function readJson(req: HttpRequest, limitBytes: number, next: (error?: unknown) => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let isSettled = false;
@@ -62,7 +62,7 @@ function readJson(req: Request, limitBytes: number, next: (error?: unknown) => v
 }
 
 /** Why the body cannot be read at all, before a byte of it is: its size, encoding or charset. */
-function refusalOf(req: Request, contentType: ContentType, limitBytes: number): ApiError | undefined {
+function refusalOf(req: HttpRequest, contentType: ContentType, limitBytes: number): ApiError | undefined {
   if (Number(req.headers['content-length']) > limitBytes) return tooLarge();
   const encoding = req.headers['content-encoding']?.trim().toLowerCase();
   if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
@@ -79,13 +79,13 @@ function refusalOf(req: Request, contentType: ContentType, limitBytes: number): 
 }
 
 /** As type-is judges it: a chunked body, or any Content-Length (an empty JSON body reads as `{}`). */
-function hasBody(req: Request): boolean {
+function hasBody(req: HttpRequest): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && !Number.isNaN(Number(length)));
 }
 
 /** The request's Content-Type when it is JSON (`application/json` or any `+json` type). */
-function jsonContentType(req: Request): ContentType | undefined {
+function jsonContentType(req: HttpRequest): ContentType | undefined {
   const header = req.headers['content-type'];
   if (header === undefined) return undefined;
   try {

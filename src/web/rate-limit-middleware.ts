@@ -1,4 +1,5 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { Request, RequestHandler } from 'express';
 import { ApiError } from './errors.js';
 import type { KeyedRateLimiter } from './rate-limiter.js';
 
@@ -11,7 +12,7 @@ export function limitCalls(limiter: KeyedRateLimiter, keyOf: (req: Request) => s
 }
 
 /** Counts one call for `key`; over the limit, sets `Retry-After` and throws 429 `rate_limited`. */
-export async function requireWithinRate(limiter: KeyedRateLimiter, key: string, res: Response): Promise<void> {
+export async function requireWithinRate(limiter: KeyedRateLimiter, key: string, res: ServerResponse): Promise<void> {
   const verdict = await limiter.consume(key);
   if (verdict.isAllowed) return;
   res.setHeader('Retry-After', String(Math.max(1, Math.ceil(verdict.retryAfterMs / 1000))));

@@ -62,3 +62,24 @@ describe('WebSocket op rate limit', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(10_000);
   }, 30_000);
 });
+
+describe('the development-mode token route', () => {
+  it('is limited per IP, and that limit touches no other route', async () => {
+    const dev = await startTestServer({ AUTH_SECRET: '', REST_CALLS_PER_SECOND: '5', REST_CALLS_BURST: '10' });
+    try {
+      const issue = (userId: string) => request(dev.baseUrl).post('/v1/dev/tokens').send({ userId });
+      const tokens = await Promise.all(
+        ['ann', 'bob', 'carl'].map(async (id) => (await issue(id)).body.token as string),
+      );
+      // Three users on one IP, each within their own limit: 24 calls, more than one IP's burst.
+      const calls = tokens.flatMap((token) =>
+        Array.from({ length: 8 }, () => request(dev.baseUrl).get('/v1/rooms').set('Authorization', `Bearer ${token}`)),
+      );
+      expect((await Promise.all(calls)).map((response) => response.status)).toEqual(calls.map(() => 200));
+      const flood = await Promise.all(Array.from({ length: 20 }, (_, i) => issue(`user-${i}`)));
+      expect(flood.filter((response) => response.status === 429).length).toBeGreaterThanOrEqual(5);
+    } finally {
+      await dev.stop();
+    }
+  });
+});

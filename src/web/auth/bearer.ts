@@ -1,6 +1,8 @@
-import type { RequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { type User, hasUserRateLimit } from '../../domain/user.js';
 import { ApiError } from '../errors.js';
+import type { HttpStep } from '../http-step.js';
+import { contextOf } from '../request-context.js';
 import { requireWithinRate } from '../rate-limit-middleware.js';
 import type { KeyedRateLimiter } from '../rate-limiter.js';
 import type { TokenService } from './token-service.js';
@@ -15,18 +17,18 @@ export function bearerToken(header: string | undefined): string | undefined {
  * Requires a valid bearer token, keeps its user for the handlers, and counts the call against
  * the user's rate (service tokens are exempt: backends publish on behalf of many users).
  */
-export function authenticate(tokens: TokenService, limiter: KeyedRateLimiter): RequestHandler {
+export function authenticate(tokens: TokenService, limiter: KeyedRateLimiter): HttpStep {
   return async (req, res, next) => {
     const token = bearerToken(req.headers.authorization);
     if (!token) throw new ApiError('unauthenticated', 'missing bearer token');
     const { user } = await tokens.verify(token);
     if (hasUserRateLimit(user)) await requireWithinRate(limiter, `user:${user.id}`, res);
-    res.locals.user = user;
+    contextOf(res).user = user;
     next();
   };
 }
 
 /** The user that `authenticate` verified for this request. */
-export function currentUser(res: Response): User {
-  return res.locals.user as User;
+export function currentUser(res: ServerResponse): User {
+  return contextOf(res).user!;
 }

@@ -1,5 +1,7 @@
-import type { RequestHandler } from 'express';
+import type { Request as ExpressRequest } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { HttpStep } from '../http-step.js';
+import { contextOf } from '../request-context.js';
 import type { ClientEnd } from '../ws/ws-client.js';
 import type { WsHub } from '../ws/ws-hub.js';
 
@@ -70,15 +72,18 @@ export class ServerMetrics implements ConnectionObserver {
     this.ended.inc({ reason: end });
   }
 
-  /** Times every request; the route is the matched pattern (never the raw URL, whose ids would explode the labels). */
-  timeRequests(): RequestHandler {
+  /**
+   * Times every request; the route is the matched pattern (never the raw URL, whose ids would
+   * explode the labels): the one a route put in the request's context, else express's match.
+   */
+  timeRequests(): HttpStep {
     return (req, res, next) => {
       const stop = this.requestDuration.startTimer();
       this.requestsInFlight.inc();
       res.once('close', () => this.requestsInFlight.dec());
       res.once('finish', () => {
-        const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-        stop({ method: req.method, route, status: String(res.statusCode) });
+        const route = contextOf(res).route ?? expressRoute(req as ExpressRequest) ?? 'unmatched';
+        stop({ method: req.method ?? '', route, status: String(res.statusCode) });
       });
       next();
     };
@@ -122,4 +127,9 @@ function readOnScrape(registers: Registry[], hub: WsHub, publishing: { readonly 
   );
   total('roomcast_events_published_total', 'Stored events pushed to this node', () => hub.totals().eventsPushed);
   total('roomcast_messages_delivered_total', 'Event frames handed to connections', () => hub.totals().eventsDelivered);
+}
+
+/** The pattern of the express route that served the request, if one did. */
+function expressRoute(req: ExpressRequest): string | undefined {
+  return req.route ? `${req.baseUrl}${String(req.route.path)}` : undefined;
 }
