@@ -5,9 +5,11 @@ export type BrokerMessage =
   | { readonly node: string; readonly event: RoomEvent }
   | { readonly node: string; readonly eviction: { readonly room: string; readonly user: string } };
 
-/** One JSON text per message; the event's time travels as an ISO string. */
+/** One JSON text per message; the event's time travels as an ISO string, its data once (as `data`). */
 export function encodeBrokerMessage(message: BrokerMessage): string {
-  return JSON.stringify(message);
+  if (!('event' in message)) return JSON.stringify(message);
+  const { dataJson: _text, ...event } = message.event;
+  return JSON.stringify({ node: message.node, event });
 }
 
 /** Reads a message written by `encodeBrokerMessage`; undefined for anything else. */

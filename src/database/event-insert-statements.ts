@@ -13,9 +13,9 @@ interface StoredRow {
   at: Date;
 }
 
-/** Serialises the event's data now, so that a later change to it cannot reach the database; throws for a non-JSON value. */
+/** The event's data as JSON text (serialised now unless its publisher did), so that a later change to it cannot reach the database; throws for a non-JSON value. */
 export function serialiseEvent(event: NewRoomEvent): SerialisedEvent {
-  const json: string | undefined = JSON.stringify(event.data);
+  const json: string | undefined = event.dataJson ?? JSON.stringify(event.data);
   if (json === undefined) throw new TypeError('event data is not a JSON value');
   return { event, json };
 }

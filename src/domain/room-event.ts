@@ -9,6 +9,11 @@ export interface RoomEvent {
   readonly data: unknown;
   readonly sender: string;
   readonly at: Date;
+  /**
+   * `data` as JSON text, when its publisher has it already: stored and sent as it is, so that a
+   * publish serialises its data once (checked, stored, pushed and answered with the same text).
+   */
+  readonly dataJson?: string;
 }
 
 /** An event before the store has given it a seq and a time. */
@@ -39,8 +44,8 @@ export function isReservedType(type: string): boolean {
   return RESERVED_TYPE_PREFIXES.some((prefix) => type.startsWith(prefix));
 }
 
-/** Checks what a publisher may post: no reserved type, data within the depth and size limits. */
-export function assertPublishable(type: string, data: unknown): void {
+/** Checks what a publisher may post (no reserved type, data within the depth and size limits); returns the data as JSON text. */
+export function assertPublishable(type: string, data: unknown): string {
   if (isReservedType(type)) {
     throw new Forbidden(`event type '${type}' is reserved for the server`);
   }
@@ -54,6 +59,7 @@ export function assertPublishable(type: string, data: unknown): void {
   if (bytes > MAX_EVENT_DATA_BYTES) {
     throw new PayloadTooLarge(`data is ${bytes} bytes; the limit is ${MAX_EVENT_DATA_BYTES}`);
   }
+  return json;
 }
 
 /** True when arrays and objects nest more than `limit` levels; iterative, so any depth is safe to measure. */

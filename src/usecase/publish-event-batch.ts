@@ -22,15 +22,15 @@ export class PublishEventBatch {
     if (items.length === 0 || items.length > MAX_BATCH_ITEMS) {
       throw new InvalidRequest(`events: a batch holds 1 to ${MAX_BATCH_ITEMS} events`);
     }
-    items.forEach((item, index) => {
+    const events = items.map(({ room, type, data }, index) => {
       try {
-        assertPublishable(item.type, item.data);
+        return { room, type, data, dataJson: assertPublishable(type, data), sender: user.id };
       } catch (error) {
         // Which event was refused: the same error, its message prefixed with the event's place.
         if (error instanceof DomainError) error.message = `events.${index}: ${error.message}`;
         throw error;
       }
     });
-    return this.publisher.publishAll(items.map(({ room, type, data }) => ({ room, type, data, sender: user.id })));
+    return this.publisher.publishAll(events);
   }
 }

@@ -12,9 +12,9 @@ export class PublishEvent {
   ) {}
 
   async execute(user: User, roomId: string, type: string, data: unknown): Promise<RoomEvent> {
-    assertPublishable(type, data);
+    const dataJson = assertPublishable(type, data);
     // Without a membership to check, the append itself refuses an unknown room: one round trip.
     if (needsMembership(user)) await requireMemberAccess(this.uow.repos, roomId, user);
-    return this.publisher.publish({ room: roomId, type, data, sender: user.id });
+    return this.publisher.publish({ room: roomId, type, data, dataJson, sender: user.id });
   }
 }

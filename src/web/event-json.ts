@@ -11,3 +11,15 @@ export function eventJson(event: RoomEvent) {
     at: event.at.toISOString(),
   };
 }
+
+/**
+ * `eventJson(event)` as JSON text, the same text `JSON.stringify` would write: the data goes in
+ * as the publisher serialised it, when it did, rather than serialised again.
+ */
+export function eventJsonText(event: RoomEvent): string {
+  if (event.dataJson === undefined) return JSON.stringify(eventJson(event));
+  return (
+    `{"room":${JSON.stringify(event.room)},"seq":${event.seq},"type":${JSON.stringify(event.type)},` +
+    `"data":${event.dataJson},"sender":${JSON.stringify(event.sender)},"at":"${event.at.toISOString()}"}`
+  );
+}

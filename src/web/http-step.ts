@@ -39,7 +39,11 @@ export function runSteps(
 
 /** Writes `body` as the JSON answer, with the headers express's `res.json` gives it. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body));
+}
+
+/** Writes JSON text as the answer, with the headers express's `res.json` gives it. */
+export function sendJsonText(res: ServerResponse, status: number, text: string): void {
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(text));

@@ -66,6 +66,12 @@ describe('encodeBrokerMessage and decodeBrokerMessage', () => {
     expect(roundTrip(message)).toStrictEqual(message);
   });
 
+  it('send the data once, without the text a publisher serialised it to', () => {
+    const text = encodeBrokerMessage({ node: 'a', event: { ...event(), dataJson: '{"text":"hi"}' } });
+    expect(text).not.toContain('dataJson');
+    expect(decodeBrokerMessage(text)).toEqual({ node: 'a', event: event() });
+  });
+
   it('round-trip an eviction', () => {
     const message = { node: 'node-b', eviction: { room: 'lobby', user: 'bob' } };
     expect(roundTrip(message)).toStrictEqual(message);

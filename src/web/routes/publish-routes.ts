@@ -2,8 +2,8 @@ import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { MAX_BATCH_ITEMS } from '../../domain/room-event.js';
 import { currentUser } from '../auth/bearer.js';
-import { eventJson } from '../event-json.js';
-import { type HttpRequest, sendJson } from '../http-step.js';
+import { eventJsonText } from '../event-json.js';
+import { type HttpRequest, sendJsonText } from '../http-step.js';
 import { eventDataSchema, eventTypeSchema, roomIdSchema, roomPathSchema } from '../schemas.js';
 import { parseOrThrow } from '../validation.js';
 import type { RoomUseCases } from './room-use-cases.js';
@@ -49,7 +49,7 @@ export function publishRoutes(useCases: Pick<RoomUseCases, 'publishEvent' | 'pub
       const { room } = parseOrThrow(roomPathSchema, params, 'path');
       const body = parseOrThrow(publishBody, req.body, 'body');
       const event = await useCases.publishEvent.execute(currentUser(res), room, body.type, body.data);
-      sendJson(res, 201, eventJson(event));
+      sendJsonText(res, 201, eventJsonText(event));
     },
   };
   const batch: PublishRoute = {
@@ -59,7 +59,7 @@ export function publishRoutes(useCases: Pick<RoomUseCases, 'publishEvent' | 'pub
     async handle(req, res) {
       const { events } = parseOrThrow(batchBody, req.body, 'body');
       const stored = await useCases.publishEventBatch.execute(currentUser(res), events);
-      sendJson(res, 201, { items: stored.map(eventJson) });
+      sendJsonText(res, 201, `{"items":[${stored.map(eventJsonText).join(',')}]}`);
     },
   };
   return [one, batch];

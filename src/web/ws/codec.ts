@@ -1,6 +1,6 @@
 import type { RoomEvent } from '../../domain/room-event.js';
 import type { ErrorCode } from '../error-codes.js';
-import { eventJson } from '../event-json.js';
+import { eventJsonText } from '../event-json.js';
 
 /** A frame's reply id, echoed as it came. */
 export type FrameId = string | number | undefined;
@@ -8,9 +8,9 @@ export type FrameId = string | number | undefined;
 /** A server frame, encoded once and shared by every connection it goes to. */
 export type Frame = Buffer;
 
-/** The `event` push for a room event. */
+/** The `event` push for a room event: `{"op":"event", ...the event as clients see it}`. */
 export function encodeEvent(event: RoomEvent): Frame {
-  return Buffer.from(JSON.stringify({ op: 'event', ...eventJson(event) }));
+  return Buffer.from(`{"op":"event",${eventJsonText(event).slice(1)}`);
 }
 
 /** The `ok` reply to a client frame, with the op's result fields. */
