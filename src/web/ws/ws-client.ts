@@ -3,6 +3,7 @@ import type { User } from '../../domain/user.js';
 import { CloseCode } from './close-codes.js';
 import type { Frame } from './codec.js';
 import type { HubClient } from './hub-client.js';
+import { TurnCork } from './turn-cork.js';
 
 /** Above this many bytes in the socket's own buffer, the writer waits for it to drain. */
 const SOCKET_HIGH_WATER_BYTES = 64 * 1024;
@@ -33,6 +34,7 @@ export class WsClient implements HubClient {
   private endReason: ClientEnd = 'closed';
   private drainWaiters: (() => void)[] = [];
   private readonly expiryTimer: NodeJS.Timeout | undefined;
+  private readonly cork: TurnCork;
   private readonly resume = (): void => {
     this.isWaitingForDrain = false;
     this.flush();
@@ -46,6 +48,7 @@ export class WsClient implements HubClient {
     private readonly expiresAtMs: number | undefined,
     private readonly events: ClientEvents,
   ) {
+    this.cork = new TurnCork(socket);
     const untilExpiry = expiresAtMs === undefined ? undefined : expiresAtMs - Date.now();
     // setTimeout cannot wait longer than about 24.8 days; past that, the check on each op still applies.
     if (untilExpiry !== undefined && untilExpiry <= MAX_TIMER_MS) {
@@ -94,7 +97,7 @@ export class WsClient implements HubClient {
     }
     // The common case in a fan-out: nothing waits and the socket has room, so skip the queue.
     if (this.queue.length === 0 && !this.isWaitingForDrain && buffered + frame.length < SOCKET_HIGH_WATER_BYTES) {
-      this.socket.send(frame, TEXT_FRAME);
+      this.send(frame);
       return;
     }
     this.queue.push(frame);
@@ -109,7 +112,7 @@ export class WsClient implements HubClient {
    */
   close(code: number, reason: string): void {
     if (this.isClosing) return;
-    for (const frame of this.queue) this.socket.send(frame, TEXT_FRAME);
+    for (const frame of this.queue) this.send(frame);
     this.stopSending();
     this.socket.close(code, reason);
   }
@@ -154,6 +157,12 @@ export class WsClient implements HubClient {
     this.socket.close(code, reason);
   }
 
+  /** Writes one frame, coalesced with the others of this turn. */
+  private send(frame: Frame, written?: () => void): void {
+    this.cork.hold();
+    this.socket.send(frame, TEXT_FRAME, written);
+  }
+
   /** From here on nothing more is sent: the connection is ending. */
   private stopSending(): void {
     this.isClosing = true;
@@ -166,12 +175,12 @@ export class WsClient implements HubClient {
       const frame = this.queue.shift()!;
       this.queuedBytes -= frame.length;
       if (this.socket.bufferedAmount + frame.length < SOCKET_HIGH_WATER_BYTES) {
-        this.socket.send(frame, TEXT_FRAME);
+        this.send(frame);
         continue;
       }
       // The socket is full: this frame's write callback is the signal to go on.
       this.isWaitingForDrain = true;
-      this.socket.send(frame, TEXT_FRAME, this.resume);
+      this.send(frame, this.resume);
       return;
     }
     if (this.drainWaiters.length > 0) this.wakeDrainWaiters();
