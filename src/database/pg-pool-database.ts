@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { SqlDatabase, SqlExecutor } from './sql.js';
 
@@ -14,7 +15,7 @@ export class PgPoolDatabase implements SqlDatabase {
   }
 
   async query<Row>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
-    const result = await this.pool.query(text, params as unknown[]);
+    const result = await this.pool.query(prepared(text, params));
     return result.rows as Row[];
   }
 
@@ -26,7 +27,7 @@ export class PgPoolDatabase implements SqlDatabase {
     const client = await this.pool.connect();
     const tx: SqlExecutor = {
       query: async <Row>(text: string, params: readonly unknown[] = []) =>
-        (await client.query(text, params as unknown[])).rows as Row[],
+        (await client.query(prepared(text, params))).rows as Row[],
       exec: async (script: string) => {
         await client.query(script);
       },
@@ -56,4 +57,20 @@ export class PgPoolDatabase implements SqlDatabase {
     this.closed ??= this.pool.end();
     return this.closed;
   }
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * A named (prepared) statement: each connection parses and plans a statement text once, then
+ * only binds and runs it. Every statement of this server is a fixed text, so the names stay few;
+ * a name is derived from the text, so that the same text always has the same name.
+ */
+function prepared(text: string, params: readonly unknown[]): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `roomcast_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values: params as unknown[] };
 }

@@ -42,23 +42,27 @@ function readJson(req: HttpRequest, limitBytes: number, next: (error?: unknown) 
   req.once('error', () => settle(new ApiError('invalid_request', 'request: body not received')));
   req.once('end', () => {
     if (isSettled) return;
-    // A byte order mark is not JSON, but body-parser accepted (and dropped) it.
-    const text = Buffer.concat(chunks, size)
-      .toString('utf8')
-      .replace(/^\uFEFF/, '');
-    if (text.trim() === '') {
-      req.body = {};
-      return settle();
-    }
-    try {
-      const body: unknown = JSON.parse(text);
-      if (typeof body !== 'object' || body === null) return settle(notJson());
-      req.body = body;
-    } catch {
-      return settle(notJson());
-    }
+    const parsed = parseJsonBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    if (parsed === NOT_JSON) return settle(notJson());
+    req.body = parsed;
     settle();
   });
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+/** The body as a JSON object or array (an empty body reads as `{}`), or NOT_JSON. */
+function parseJsonBody(bytes: Buffer): object | typeof NOT_JSON {
+  let text = bytes.toString('utf8');
+  // A byte order mark is not JSON, but body-parser accepted (and dropped) it.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    const body: unknown = JSON.parse(text);
+    return typeof body === 'object' && body !== null ? body : NOT_JSON;
+  } catch {
+    // Only here, where it is rare, ask whether the body was empty (or only blanks).
+    return text.trim() === '' ? {} : NOT_JSON;
+  }
 }
 
 /** Why the body cannot be read at all, before a byte of it is: its size, encoding or charset. */
