@@ -14,10 +14,10 @@ const TOP_ENTRIES = 20;
 /** The scenarios a profile can run roomcast through, and how each is described in the report. */
 const PROFILED = {
   fanOut: async (session: Session, settings: BenchSettings) => {
-    const fanOut = await runFanOut(session, settings.fanOut, settings.handshakeConcurrency, settings.warmUpMs);
+    const fanOut = await runFanOut(session, settings.fanOut, settings.handshakeConcurrency, settings.warmUpMs, true);
     const best = fanOut.best?.result.deliveredPerSecond;
     return (
-      `the fan-out scenario (1 room × ${fanOut.subscribers}: ${settings.fanOut.fixedRate} events/s, then rising to ` +
+      `the fan-out scenario (1 room × ${fanOut.subscribers} user subscribers: ${settings.fanOut.fixedRate} events/s, then rising to ` +
       `${fanOut.steps.at(-1)?.rate} events/s). Under the profiler: ${fanOut.cpuMicrosPerMessage.toFixed(2)} µs per ` +
       `message, best ${best === undefined ? '–' : Math.round(best)} msgs/s.`
     );
@@ -28,10 +28,11 @@ const PROFILED = {
       settings.manyRooms,
       settings.handshakeConcurrency,
       settings.warmUpMs,
+      true,
     );
     const { rooms, perRoom, rate } = settings.manyRooms;
     return (
-      `the many-rooms scenario (${rooms} rooms × ${perRoom}, ${rate} events/s). Under the profiler: p99 ` +
+      `the many-rooms scenario (${rooms} rooms × ${perRoom} user subscribers, ${rate} events/s). Under the profiler: p99 ` +
       `${result.latency.p99.toFixed(1)} ms, server CPU ${result.publishing.processPercent.toFixed(0)} %.`
     );
   },

@@ -18,17 +18,33 @@ import { peerLauncher } from './targets/peer-target.js';
 import { roomcastLauncher } from './targets/roomcast-target.js';
 import type { TargetLauncher } from './targets/target.js';
 
-/** The scenarios every target runs, in this order; each target takes its turn before the next scenario. */
+type TargetScenario = keyof Omit<TargetResults, 'errors'>;
+
+/**
+ * The scenarios every target runs, in this order; each target takes its turn before the next
+ * scenario. Those with `hasUserVariant` run roomcast twice: with user subscribers (members of
+ * their rooms, presence on: the measure the targets are judged by), then with the service token.
+ */
 const SCENARIOS: readonly {
-  readonly name: keyof Omit<TargetResults, 'errors'>;
+  readonly name: TargetScenario;
+  readonly hasUserVariant: boolean;
   readonly run: (
     session: Session,
     settings: BenchSettings,
-  ) => Promise<NonNullable<TargetResults[keyof Omit<TargetResults, 'errors'>]>>;
+    asUsers: boolean,
+  ) => Promise<NonNullable<TargetResults[TargetScenario]>>;
 }[] = [
-  { name: 'fanOut', run: (s, b) => runFanOut(s, b.fanOut, b.handshakeConcurrency, b.warmUpMs) },
-  { name: 'manyRooms', run: (s, b) => runManyRooms(s, b.manyRooms, b.handshakeConcurrency, b.warmUpMs) },
-  { name: 'idle', run: (s, b) => runIdleMemory(s, b.idle, b.handshakeConcurrency) },
+  {
+    name: 'fanOut',
+    hasUserVariant: true,
+    run: (s, b, asUsers) => runFanOut(s, b.fanOut, b.handshakeConcurrency, b.warmUpMs, asUsers),
+  },
+  {
+    name: 'manyRooms',
+    hasUserVariant: true,
+    run: (s, b, asUsers) => runManyRooms(s, b.manyRooms, b.handshakeConcurrency, b.warmUpMs, asUsers),
+  },
+  { name: 'idle', hasUserVariant: false, run: (s, b) => runIdleMemory(s, b.idle, b.handshakeConcurrency) },
 ];
 
 async function main(): Promise<void> {
@@ -67,14 +83,19 @@ async function main(): Promise<void> {
   try {
     for (const scenario of SCENARIOS.filter((candidate) => scenarios.has(candidate.name))) {
       for (const launcher of launchers) {
+        const hasUsers = launcher.kind === 'roomcast' && scenario.hasUserVariant;
         const target = results.targets[launcher.kind]!;
-        progress(launcher.kind, `${scenario.name}: starting`);
-        try {
-          Object.assign(target, { [scenario.name]: await withSession(launcher, (s) => scenario.run(s, settings)) });
-        } catch (error) {
-          target.errors[scenario.name] = error instanceof Error ? error.message : String(error);
-          progress(launcher.kind, `${scenario.name} failed: ${target.errors[scenario.name]}`);
-        }
+        const label = hasUsers ? `${scenario.name} (user subscribers)` : scenario.name;
+        await runScenario(launcher, scenario.name, label, target, (s) => scenario.run(s, settings, hasUsers));
+        if (!hasUsers) continue;
+        results.roomcastAsService ??= { errors: {} };
+        await runScenario(
+          launcher,
+          scenario.name,
+          `${scenario.name} (service-token subscribers)`,
+          results.roomcastAsService,
+          (s) => scenario.run(s, settings, false),
+        );
       }
     }
     await runRoomcastOnly(results, launchers, settings, postgresUrl, storage, scenarios);
@@ -89,6 +110,23 @@ async function main(): Promise<void> {
   const path = await writeResults(results, markdown);
   await updateReadme(markdown);
   progress('bench', `written to ${path} and bench/README.md`);
+}
+
+/** Runs one scenario in a fresh session and files its result (or why it failed) under `name`. */
+async function runScenario(
+  launcher: TargetLauncher,
+  name: TargetScenario,
+  label: string,
+  target: TargetResults,
+  run: (session: Session) => Promise<NonNullable<TargetResults[TargetScenario]>>,
+): Promise<void> {
+  progress(launcher.kind, `${label}: starting`);
+  try {
+    Object.assign(target, { [name]: await withSession(launcher, run) });
+  } catch (error) {
+    target.errors[name] = error instanceof Error ? error.message : String(error);
+    progress(launcher.kind, `${label} failed: ${target.errors[name]}`);
+  }
 }
 
 /** Publish throughput and scale-out: roomcast's own scenarios. */
@@ -122,10 +160,10 @@ async function runRoomcastOnly(
     REDIS_URL: process.env.REDIS_URL!,
     REDIS_PREFIX: `bench-${randomBytes(4).toString('hex')}`,
   });
-  progress('roomcast', 'scale-out: the fan-out scenario through Redis');
+  progress('roomcast', 'scale-out: the fan-out scenario (user subscribers) through Redis');
   try {
     const fanOut = await withSession(withRedis, (s) =>
-      runFanOut(s, settings.fanOut, settings.handshakeConcurrency, settings.warmUpMs),
+      runFanOut(s, settings.fanOut, settings.handshakeConcurrency, settings.warmUpMs, true),
     );
     results.scaleOut = { withRedis: fanOut, withoutRedis: results.targets.roomcast?.fanOut };
   } catch (error) {

@@ -21,12 +21,15 @@ export interface ClientProtocol {
   readonly batchPublishPath?: string;
 }
 
-/** roomcast: token in the subprotocol list, then a `join` op answered by `ok`. */
-function roomcast(token: string): ClientProtocol {
-  const bearer = { authorization: `Bearer ${token}` };
+/**
+ * roomcast: the subscriber's token in the subprotocol list, then a `join` op answered by `ok`;
+ * publishing with the service token.
+ */
+function roomcast(serviceToken: string, subscriberToken: string): ClientProtocol {
+  const bearer = { authorization: `Bearer ${serviceToken}` };
   return {
     upgradePath: () => '/v1/ws',
-    upgradeHeaders: { 'sec-websocket-protocol': `roomcast.v1, roomcast.token.${token}` },
+    upgradeHeaders: { 'sec-websocket-protocol': `roomcast.v1, roomcast.token.${subscriberToken}` },
     subscribeFrame: (room) => JSON.stringify({ op: 'join', id: 1, room }),
     subscribeRefusal: (text) => {
       const reply = JSON.parse(text) as { op?: string; code?: string; message?: string };
@@ -59,11 +62,18 @@ const wsRaw: ClientProtocol = {
   publishHeaders: {},
 };
 
-export function clientProtocol(address: TargetAddress): ClientProtocol {
+/**
+ * How to talk to the target. `subscriberToken` (roomcast only): the subscriber upgrades with this
+ * token (a user's) instead of the service token; publishing still uses the service token.
+ */
+export function clientProtocol(address: TargetAddress, subscriberToken?: string): ClientProtocol {
+  if (subscriberToken !== undefined && address.kind !== 'roomcast') {
+    throw new Error(`${address.kind} has no users: its subscribers need no token`);
+  }
   const byKind: Record<TargetKind, () => ClientProtocol> = {
     roomcast: () => {
       if (!address.token) throw new Error('roomcast needs a token');
-      return roomcast(address.token);
+      return roomcast(address.token, subscriberToken ?? address.token);
     },
     'socket.io': () => socketIo,
     'ws-raw': () => wsRaw,

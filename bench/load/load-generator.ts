@@ -5,6 +5,7 @@ import type {
   HammerResult,
   PublishCommand,
   PublishResult,
+  SettleResult,
   TargetAddress,
 } from '../shared/commands.js';
 import { forEachConcurrently } from '../shared/concurrency.js';
@@ -14,11 +15,14 @@ import { DeliverySink } from './delivery-sink.js';
 import { PostTally, Publisher, publishAtRate, publishBackToBack } from './publisher.js';
 import { summarise } from './stats.js';
 import { Subscriber } from './subscriber.js';
+import { UserTokens } from './user-tokens.js';
 
 const DRAIN_POLL_MS = 20;
 /** Delivery is over when this many polls in a row (about half a second) saw nothing arrive. */
 const DRAIN_QUIET_POLLS = 25;
 const DRAIN_LIMIT_MS = 30_000;
+/** How long `settle` waits at most for the frames to stop (1,000 users joining one room: about 1.1M frames). */
+const SETTLE_LIMIT_MS = 180_000;
 
 /** Runs the harness's commands against one target: subscribers, publishers, and the CPU windows around them. */
 export class LoadGenerator {
@@ -26,6 +30,9 @@ export class LoadGenerator {
   private readonly sink = new DeliverySink();
   private readonly publisher: Publisher;
   private subscribers: Subscriber[] = [];
+  private userTokens: UserTokens | undefined;
+  /** The sink's count when the last connect began: `settle` reports the frames since. */
+  private deliveredBeforeConnect = 0;
 
   constructor(private readonly target: TargetAddress) {
     this.protocol = clientProtocol(target);
@@ -33,8 +40,15 @@ export class LoadGenerator {
   }
 
   async connect(command: ConnectCommand): Promise<ConnectResult> {
-    const fresh = command.rooms.flatMap((room) =>
-      Array.from({ length: command.perRoom }, () => new Subscriber(room, this.protocol, this.sink)),
+    this.deliveredBeforeConnect = this.sink.delivered;
+    // Tokens are signed before the clock starts: what is timed is the server's work.
+    const fresh = await Promise.all(
+      command.rooms.flatMap((room) =>
+        Array.from({ length: command.perRoom }, async () => {
+          const protocol = command.asUsers ? clientProtocol(this.target, await this.userToken(room)) : this.protocol;
+          return new Subscriber(room, protocol, this.sink);
+        }),
+      ),
     );
     this.subscribers.push(...fresh);
     let firstError: string | undefined;
@@ -62,7 +76,15 @@ export class LoadGenerator {
       handshakeMs: handshaken.atMs - before.atMs,
       subscribeMs: this.protocol.subscribeFrame ? after.atMs - handshaken.atMs : 0,
       handshake: cpuUsage(before, handshaken),
+      subscribe: cpuUsage(handshaken, after),
     };
+  }
+
+  /** Resolves once no frame has come for about half a second: whatever the connects set off is over. */
+  async settle(): Promise<SettleResult> {
+    const startedAt = performance.now();
+    const { lastProgressAt, isQuiet } = await this.waitUntilQuiet(() => false, SETTLE_LIMIT_MS);
+    return { settleMs: lastProgressAt - startedAt, frames: this.sink.delivered - this.deliveredBeforeConnect, isQuiet };
   }
 
   async publish(command: PublishCommand): Promise<PublishResult> {
@@ -130,18 +152,28 @@ export class LoadGenerator {
     return byRoom;
   }
 
+  /** Waits until every expected message arrived or delivery went quiet; resolves to when the last one came. */
+  private async drain(expected: number): Promise<number> {
+    const isDone = () => this.sink.delivered >= expected;
+    const { lastProgressAt } = await this.waitUntilQuiet(isDone, DRAIN_LIMIT_MS);
+    return isDone() ? performance.now() : lastProgressAt;
+  }
+
   /**
-   * Waits until every expected message arrived or delivery went quiet; resolves to when the last
-   * one came. Quiet is counted in idle polls, not wall time: after the process was descheduled,
+   * Polls until `isDone` or until nothing arrived for DRAIN_QUIET_POLLS polls in a row, at most
+   * `limitMs`. Quiet is counted in idle polls, not wall time: after the process was descheduled,
    * a timer fires before the socket data that piled up meanwhile is read.
    */
-  private async drain(expected: number): Promise<number> {
+  private async waitUntilQuiet(
+    isDone: () => boolean,
+    limitMs: number,
+  ): Promise<{ readonly lastProgressAt: number; readonly isQuiet: boolean }> {
     const startedAt = performance.now();
     let seen = this.sink.delivered;
     let lastProgressAt = startedAt;
     let idlePolls = 0;
-    while (this.sink.delivered < expected && idlePolls < DRAIN_QUIET_POLLS) {
-      if (performance.now() - startedAt > DRAIN_LIMIT_MS) break;
+    while (!isDone() && idlePolls < DRAIN_QUIET_POLLS) {
+      if (performance.now() - startedAt > limitMs) break;
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
       if (this.sink.delivered === seen) {
         idlePolls++;
@@ -151,7 +183,14 @@ export class LoadGenerator {
         idlePolls = 0;
       }
     }
-    return this.sink.delivered >= expected ? performance.now() : lastProgressAt;
+    return { lastProgressAt, isQuiet: isDone() || idlePolls >= DRAIN_QUIET_POLLS };
+  }
+
+  private userToken(room: string): Promise<string> {
+    if (!this.target.userSecret)
+      throw new Error(`${this.target.kind} has no user secret: it cannot have user subscribers`);
+    this.userTokens ??= new UserTokens(this.target.userSecret);
+    return this.userTokens.next(room);
   }
 }
 

@@ -12,6 +12,8 @@ function run(command: LoadCommand): Promise<unknown> | unknown {
   switch (command.kind) {
     case 'connect':
       return generator.connect(command);
+    case 'settle':
+      return generator.settle();
     case 'publish':
       return generator.publish(command);
     case 'hammer':

@@ -25,7 +25,10 @@ export interface BenchResults {
   readonly settings: BenchSettings;
   readonly machine: MachineInfo;
   readonly storage: string;
+  /** Fan-out and many rooms: roomcast's subscribers are users (members, present), the judged measure. */
   readonly targets: Partial<Record<TargetKind, TargetResults>>;
+  /** roomcast's fan-out and many rooms again with service-token subscribers (no membership, no presence). */
+  roomcastAsService?: TargetResults;
   publish?: PublishThroughputResult | { readonly error: string };
   scaleOut?: ScaleOutResult;
   durationMs?: number;

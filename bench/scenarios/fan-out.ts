@@ -1,6 +1,6 @@
 import type { PublishResult } from '../shared/commands.js';
 import type { BenchSettings } from '../settings.js';
-import { type Session, connectSubscribers } from './session.js';
+import { type Session, type SubscriberSetup, connectSubscribers } from './session.js';
 
 const ROOM = 'fanout';
 
@@ -14,6 +14,7 @@ export interface FanOutStep {
 
 export interface FanOutResult {
   readonly subscribers: number;
+  readonly setup: SubscriberSetup;
   /** At the fixed rate, where server CPU per delivered message is measured. */
   readonly fixed: PublishResult;
   readonly cpuMicrosPerMessage: number;
@@ -23,18 +24,24 @@ export interface FanOutResult {
   readonly stopReason: string;
 }
 
-/** 1 room × N subscribers: CPU per message at a fixed rate, then a rising rate until loss or latency breaks. */
+/**
+ * 1 room × N subscribers: CPU per message at a fixed rate, then a rising rate until loss or
+ * latency breaks. `asUsers` (roomcast): the subscribers are users joining the room, not the service.
+ */
 export async function runFanOut(
   session: Session,
   settings: BenchSettings['fanOut'],
   handshakeConcurrency: number,
   warmUpMs: number,
+  asUsers = false,
 ): Promise<FanOutResult> {
   const { target, load, log } = session;
-  await target.createRooms([ROOM]);
-  await connectSubscribers(session, [ROOM], settings.subscribers, handshakeConcurrency);
+  // Users and the service get rooms of their own: each run starts on a room nobody joined yet.
+  const room = asUsers ? `${ROOM}-users` : ROOM;
+  await target.createRooms([room]);
+  const setup = await connectSubscribers(session, [room], settings.subscribers, handshakeConcurrency, asUsers);
   const publish = (rate: number, durationMs: number) =>
-    load.run({ kind: 'publish', rooms: [ROOM], rate, durationMs, sampleEvery: settings.sampleEvery });
+    load.run({ kind: 'publish', rooms: [room], rate, durationMs, sampleEvery: settings.sampleEvery });
   await publish(settings.fixedRate, warmUpMs);
   const fixed = await publish(settings.fixedRate, settings.fixedMs);
   const cpuMicrosPerMessage = fixed.delivered > 0 ? (fixed.whole.processCpuMs * 1000) / fixed.delivered : NaN;
@@ -61,7 +68,7 @@ export async function runFanOut(
     (top, step) => (top === undefined || step.result.deliveredPerSecond > top.result.deliveredPerSecond ? step : top),
     undefined,
   );
-  return { subscribers: settings.subscribers, fixed, cpuMicrosPerMessage, steps, best, stopReason };
+  return { subscribers: settings.subscribers, setup, fixed, cpuMicrosPerMessage, steps, best, stopReason };
 }
 
 function stepFailure(result: PublishResult, settings: BenchSettings['fanOut']): string | undefined {

@@ -28,7 +28,7 @@ export async function runIdleMemory(
   await settle(settings.settleMs);
   const baselineBytes = residentBytes(target.address.serverPid);
   const perRoom = Math.ceil(settings.connections / settings.rooms);
-  const connect = await connectSubscribers(session, rooms, perRoom, handshakeConcurrency);
+  const { connect } = await connectSubscribers(session, rooms, perRoom, handshakeConcurrency);
   await settle(settings.settleMs);
   const loadedBytes = residentBytes(target.address.serverPid);
   const bytesPerConnection = (loadedBytes - baselineBytes) / connect.opened;

@@ -1,4 +1,4 @@
-import type { ConnectResult, TargetKind } from '../shared/commands.js';
+import type { ConnectResult, SettleResult, TargetKind } from '../shared/commands.js';
 import { LoadProcess } from '../load/load-process.js';
 import type { RunningTarget, TargetLauncher } from '../targets/target.js';
 
@@ -41,16 +41,39 @@ export function roomNames(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
 }
 
-/** Opens `perRoom` subscribers on each room; any failure fails the scenario. */
+/** How a scenario's subscribers were connected, and how long what that set off took to die down. */
+export interface SubscriberSetup {
+  /** roomcast: users, each a member of its room and present in it; false: the service token (and every peer). */
+  readonly asUsers: boolean;
+  readonly connect: ConnectResult;
+  readonly settle: SettleResult;
+}
+
+/**
+ * Opens `perRoom` subscribers on each room (any failure fails the scenario), then waits until no
+ * frame has come for half a second: with users, their `member.joined` and `presence.joined` events
+ * reach every subscriber of the room, and the measured windows must start after that storm.
+ */
 export async function connectSubscribers(
   session: Session,
   rooms: readonly string[],
   perRoom: number,
   concurrency: number,
-): Promise<ConnectResult> {
-  const connected = await session.load.run({ kind: 'connect', rooms, perRoom, concurrency });
-  if (connected.failed > 0) throw new Error(`${connected.failed} subscribers failed: ${connected.firstError}`);
-  const seconds = (connected.handshakeMs + connected.subscribeMs) / 1000;
-  session.log(`${connected.opened} subscribers on ${rooms.length} room(s) in ${seconds.toFixed(1)} s`);
-  return connected;
+  asUsers = false,
+): Promise<SubscriberSetup> {
+  const connect = await session.load.run({ kind: 'connect', rooms, perRoom, concurrency, asUsers });
+  if (connect.failed > 0) throw new Error(`${connect.failed} subscribers failed: ${connect.firstError}`);
+  const seconds = (connect.handshakeMs + connect.subscribeMs) / 1000;
+  const who = asUsers ? 'users' : 'subscribers';
+  session.log(`${connect.opened} ${who} on ${rooms.length} room(s) in ${seconds.toFixed(1)} s`);
+  const settle = await session.load.run({ kind: 'settle' });
+  if (!settle.isQuiet) {
+    throw new Error(`frames still arriving ${(settle.settleMs / 1000).toFixed(0)} s after connecting`);
+  }
+  if (settle.frames > 0) {
+    session.log(
+      `settled ${(settle.settleMs / 1000).toFixed(1)} s after connecting; ${settle.frames} frames since it began`,
+    );
+  }
+  return { asUsers, connect, settle };
 }

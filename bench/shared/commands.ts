@@ -13,6 +13,8 @@ export interface TargetAddress {
   readonly serverPid: number;
   /** Bearer token for roomcast (a service token: it subscribes and publishes without membership). */
   readonly token?: string;
+  /** roomcast's AUTH_SECRET, with which the load generator signs a token for each user subscriber. */
+  readonly userSecret?: string;
 }
 
 /** Summary of a set of latencies, in milliseconds. */
@@ -30,6 +32,12 @@ export interface ConnectCommand {
   readonly rooms: readonly string[];
   readonly perRoom: number;
   readonly concurrency: number;
+  /**
+   * roomcast only: each subscriber is a user of its own (`u-<room>-<k>`, a token signed with
+   * `userSecret`), whose `join` makes it a member and present, as a person's does; otherwise
+   * every subscriber uses the service token, which skips membership and presence.
+   */
+  readonly asUsers?: boolean;
 }
 
 export interface ConnectResult {
@@ -41,6 +49,22 @@ export interface ConnectResult {
   /** roomcast only: from the first `join` to the last `ok` (the others join during the handshake). */
   readonly subscribeMs: number;
   readonly handshake: CpuUsage;
+  /** From the first `join` to the last `ok` (roomcast; nothing for the others). */
+  readonly subscribe: CpuUsage;
+}
+
+/** Waits until no frame has arrived for about half a second (e.g. after users joined: their membership and presence events). */
+export interface SettleCommand {
+  readonly kind: 'settle';
+}
+
+export interface SettleResult {
+  /** From the command (connecting done) until the last frame before the quiet (0 when none came then). */
+  readonly settleMs: number;
+  /** Frames received by live subscribers since the last connect began: its whole storm. */
+  readonly frames: number;
+  /** False when frames were still arriving at the time limit. */
+  readonly isQuiet: boolean;
 }
 
 /** Publishes `rate` events/s, round-robin over `rooms`, for `durationMs`, then waits for delivery. */
@@ -94,11 +118,12 @@ export interface HammerResult {
   readonly usage: CpuUsage;
 }
 
-export type LoadCommand = ConnectCommand | PublishCommand | HammerCommand;
+export type LoadCommand = ConnectCommand | SettleCommand | PublishCommand | HammerCommand;
 
 /** What each command answers. */
 export interface LoadResults {
   connect: ConnectResult;
+  settle: SettleResult;
   publish: PublishResult;
   hammer: HammerResult;
 }

@@ -11,7 +11,10 @@ import { SERVER_CORE, type RunningTarget, type TargetLauncher } from './target.j
 const HOST = '127.0.0.1';
 const ROOM_CREATION_CONCURRENCY = 16;
 
-/** Limits raised so that the benchmark's one service user is never refused for volume. */
+/** Rooms take this many members: the user subscribers of a scenario must all fit. */
+const ROOM_CAPACITY = 100_000;
+
+/** Limits raised so that neither the benchmark's service user nor its user subscribers are refused for volume. */
 const BENCH_LIMITS = {
   WS_OPS_PER_SECOND: '1000000',
   WS_OPS_BURST: '2000000',
@@ -58,7 +61,7 @@ export async function roomcastLauncher(
       const baseUrl = `http://${HOST}:${port}`;
       await waitUntilReady(`${baseUrl}/readyz`, server);
       return {
-        address: { kind: 'roomcast', host: HOST, port, serverPid: server.pid, token },
+        address: { kind: 'roomcast', host: HOST, port, serverPid: server.pid, token, userSecret: secret },
         createRooms: (rooms) => createRooms(baseUrl, token, rooms),
         stop: () => server.stop(),
       };
@@ -75,7 +78,7 @@ async function createRooms(baseUrl: string, token: string, rooms: readonly strin
     const res = await fetch(`${baseUrl}/v1/rooms`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ id, name: id }),
+      body: JSON.stringify({ id, name: id, capacity: ROOM_CAPACITY }),
     });
     if (res.status !== 201 && res.status !== 409)
       throw new Error(`creating room ${id}: ${res.status} ${await res.text()}`);
