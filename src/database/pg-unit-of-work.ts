@@ -6,9 +6,6 @@ import { PgMemberRepository } from './pg-member-repository.js';
 import { PgRoomRepository } from './pg-room-repository.js';
 import type { SqlDatabase, SqlExecutor } from './sql.js';
 
-/** Append statements in flight at once on a database server (of the pool's 10 connections). */
-const CONCURRENT_APPEND_STATEMENTS = 4;
-
 /**
  * Repositories over one database, and transactions that bind them to one connection. Appends
  * outside a transaction are group-committed; those inside one keep to its connection.
@@ -17,11 +14,7 @@ export class PgUnitOfWork implements UnitOfWork {
   readonly repos: Repositories;
 
   constructor(private readonly db: SqlDatabase) {
-    // A database server runs statements side by side on its connections; the embedded one, one at a time.
-    const appender = new BatchedEventAppender(db, {
-      waitsForIoFirst: db.isInProcess,
-      maxConcurrentStatements: db.isInProcess ? 1 : CONCURRENT_APPEND_STATEMENTS,
-    });
+    const appender = new BatchedEventAppender(db, { waitsForIoFirst: db.isInProcess });
     this.repos = repositoriesOn(db, new GroupCommitEventRepository(db, appender));
   }
 

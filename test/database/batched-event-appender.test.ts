@@ -65,21 +65,6 @@ function batchingContract(open: () => Promise<TestDatabase>): void {
     expect(sql.statements).toBe(3);
   });
 
-  it("runs statements side by side on distinct rooms, and holds a room's next append until its statement is done", async () => {
-    const [a, b, c] = await newRooms(3);
-    const sql = counting(database.db);
-    const appender = new BatchedEventAppender(sql, { maxConcurrentStatements: 2 });
-    const firstA = appender.append(event(a!, 'a1'));
-    const firstB = appender.append(event(b!, 'b1'));
-    expect(sql.statements).toBe(2);
-    // Room a is busy and two statements run: these wait, and go together when one is done.
-    const later = [appender.append(event(a!, 'a2')), appender.append(event(c!, 'c1'))];
-    expect(sql.statements).toBe(2);
-    const stored = await Promise.all([firstA, firstB, ...later]);
-    expect(stored.map((e) => `${e.data}:${e.seq}`)).toEqual(['a1:1', 'b1:1', 'a2:2', 'c1:1']);
-    expect(sql.statements).toBe(3);
-  });
-
   it('ends a batch before its data outgrows the bound', async () => {
     const [room] = await newRooms(1);
     const sql = counting(database.db);
