@@ -168,15 +168,20 @@ describe('joining with since', () => {
   it('replays 3,000 missed events while events keep being published, ending with exactly 1..N', async () => {
     const room = await newRoom();
     const epoch = await followThenLeave(room, 1);
-    // ~6 MB of backlog: more than the socket buffers and the send queue hold, so the replay stalls.
+    // ~6 MB of backlog: more than the kernel's socket buffers (4 MB at most for the sender here,
+    // tcp_wmem) and the send queue hold, so the replay stalls.
     const bulk = 'x'.repeat(2_000);
     await publishOverSockets(server.wsUrl, service, room, 3_000, 4, (i) => ({ i, bulk }));
 
     const client = await connect();
     client.socket.pause();
-    const replied = client.request({ op: 'join', room, since: 1, epoch });
-    // A poll: the server's send queue fills with nothing the paused client could see.
-    await eventually(() => server.app.connections.queueDepth().maxBytes >= 256 * 1024, 10_000, 'the replay stalls');
+    const replied = client.request({ op: 'join', room, since: 1, epoch }, 60_000);
+    // Awaited below; a failure before then must be reported as that failure, not as an unhandled rejection.
+    replied.catch(() => undefined);
+    // A poll: once the kernel's buffers are full, the socket's own buffer passes its 64 KiB
+    // high-water mark and stays there, as the paused client reads nothing. How much more waits in
+    // the send queue depends on how much the kernel took while the replay was enqueueing.
+    await eventually(() => server.app.connections.queueDepth().maxBytes >= 48 * 1024, 10_000, 'the replay stalls');
     const published: number[] = [];
     let markUnderWay: () => void = () => undefined;
     const underWay = new Promise<void>((resolve) => (markUnderWay = resolve));

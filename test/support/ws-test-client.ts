@@ -33,10 +33,10 @@ export class WsTestClient {
   }
 
   /** Sends an op with a fresh id and resolves to its reply (`ok` or `error`). */
-  async request(frame: Record<string, unknown>): Promise<ServerFrame> {
+  async request(frame: Record<string, unknown>, timeoutMs?: number): Promise<ServerFrame> {
     const id = this.nextId++;
     this.socket.send(JSON.stringify({ ...frame, id }));
-    return this.waitFor(() => this.frames.find((f) => f.id === id && (f.op === 'ok' || f.op === 'error')));
+    return this.waitFor(() => this.frames.find((f) => f.id === id && (f.op === 'ok' || f.op === 'error')), timeoutMs);
   }
 
   /** The `event` pushes received for a room, in arrival order. */
