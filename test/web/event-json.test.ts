@@ -34,6 +34,6 @@ describe('eventJsonText', () => {
       sender: 'ann',
       at: new Date(Date.UTC(2024, 0, 1)),
     };
-    expect(JSON.parse(encodeEvent(event).toString('utf8'))).toEqual({ op: 'event', ...eventJson(event) });
+    expect(JSON.parse(encodeEvent(event).payload.toString('utf8'))).toEqual({ op: 'event', ...eventJson(event) });
   });
 });

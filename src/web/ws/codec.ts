@@ -1,3 +1,4 @@
+import { Sender } from 'ws';
 import type { RoomEvent } from '../../domain/room-event.js';
 import type { ErrorCode } from '../error-codes.js';
 import { eventJsonText } from '../event-json.js';
@@ -5,20 +6,44 @@ import { eventJsonText } from '../event-json.js';
 /** A frame's reply id, echoed as it came. */
 export type FrameId = string | number | undefined;
 
-/** A server frame, encoded once and shared by every connection it goes to. */
-export type Frame = Buffer;
+const TEXT_FRAME = { fin: true, opcode: 0x1, mask: false, readOnly: false, rsv1: false } as const;
+
+/**
+ * A server frame, encoded once and shared by every connection it goes to: its JSON text, and the
+ * WebSocket frame that carries it, framed once here rather than by ws for each connection. ws
+ * exports `Sender.frame` for this (websockets/ws#1016: a broadcast frames its message once).
+ */
+export class Frame {
+  private constructor(
+    /** The bytes as they go on the wire: the frame's header, then the payload. */
+    readonly wire: Buffer,
+    /** The JSON text (a view into `wire`). */
+    readonly payload: Buffer,
+  ) {}
+
+  static text(json: string): Frame {
+    const payload = Buffer.from(json);
+    const wire = Buffer.concat(Sender.frame(payload, TEXT_FRAME));
+    return new Frame(wire, wire.subarray(wire.length - payload.length));
+  }
+
+  /** What it takes in a send queue and in the socket's buffer. */
+  get byteLength(): number {
+    return this.wire.length;
+  }
+}
 
 /** The `event` push for a room event: `{"op":"event", ...the event as clients see it}`. */
 export function encodeEvent(event: RoomEvent): Frame {
-  return Buffer.from(`{"op":"event",${eventJsonText(event).slice(1)}`);
+  return Frame.text(`{"op":"event",${eventJsonText(event).slice(1)}`);
 }
 
 /** The `ok` reply to a client frame, with the op's result fields. */
 export function encodeOk(id: FrameId, fields: Record<string, unknown> = {}): Frame {
-  return Buffer.from(JSON.stringify({ op: 'ok', id, ...fields }));
+  return Frame.text(JSON.stringify({ op: 'ok', id, ...fields }));
 }
 
 /** The `error` reply to a client frame. */
 export function encodeError(id: FrameId, code: ErrorCode, message: string): Frame {
-  return Buffer.from(JSON.stringify({ op: 'error', id, code, message }));
+  return Frame.text(JSON.stringify({ op: 'error', id, code, message }));
 }

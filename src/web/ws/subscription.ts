@@ -33,7 +33,7 @@ export class Subscription {
   offer(client: HubClient, seq: number, type: string, frame: Frame): number {
     if (this.held) {
       if (this.heldBytes > this.maxHeldBytes) return 0;
-      this.heldBytes += frame.length;
+      this.heldBytes += frame.byteLength;
       if (this.heldBytes > this.maxHeldBytes) {
         // The client is closing; the Hub forgets it when it has.
         this.held = [];

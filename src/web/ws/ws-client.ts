@@ -2,12 +2,11 @@ import type { WebSocket } from 'ws';
 import type { User } from '../../domain/user.js';
 import { CloseCode } from './close-codes.js';
 import type { Frame } from './codec.js';
+import { FrameWriter } from './frame-writer.js';
 import type { HubClient } from './hub-client.js';
-import { TurnCork } from './turn-cork.js';
 
 /** Above this many bytes in the socket's own buffer, the writer waits for it to drain. */
 const SOCKET_HIGH_WATER_BYTES = 64 * 1024;
-const TEXT_FRAME = { binary: false } as const;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** How a connection ended, for logs and metrics. */
@@ -34,7 +33,7 @@ export class WsClient implements HubClient {
   private endReason: ClientEnd = 'closed';
   private drainWaiters: (() => void)[] = [];
   private readonly expiryTimer: NodeJS.Timeout | undefined;
-  private readonly cork: TurnCork;
+  private readonly writer: FrameWriter;
   private readonly resume = (): void => {
     this.isWaitingForDrain = false;
     this.flush();
@@ -48,7 +47,7 @@ export class WsClient implements HubClient {
     private readonly expiresAtMs: number | undefined,
     private readonly events: ClientEvents,
   ) {
-    this.cork = new TurnCork(socket);
+    this.writer = new FrameWriter(socket);
     const untilExpiry = expiresAtMs === undefined ? undefined : expiresAtMs - Date.now();
     // setTimeout cannot wait longer than about 24.8 days; past that, the check on each op still applies.
     if (untilExpiry !== undefined && untilExpiry <= MAX_TIMER_MS) {
@@ -91,17 +90,17 @@ export class WsClient implements HubClient {
   enqueue(frame: Frame): void {
     if (this.isClosing) return;
     const buffered = this.socket.bufferedAmount;
-    if (this.queuedBytes + buffered + frame.length > this.queueLimitBytes) {
+    if (this.queuedBytes + buffered + frame.byteLength > this.queueLimitBytes) {
       this.closeAsSlowConsumer('send queue overflow');
       return;
     }
     // The common case in a fan-out: nothing waits and the socket has room, so skip the queue.
-    if (this.queue.length === 0 && !this.isWaitingForDrain && buffered + frame.length < SOCKET_HIGH_WATER_BYTES) {
-      this.send(frame);
+    if (this.queue.length === 0 && !this.isWaitingForDrain && buffered + frame.byteLength < SOCKET_HIGH_WATER_BYTES) {
+      this.writer.write(frame);
       return;
     }
     this.queue.push(frame);
-    this.queuedBytes += frame.length;
+    this.queuedBytes += frame.byteLength;
     if (!this.isWaitingForDrain) this.flush();
   }
 
@@ -112,7 +111,7 @@ export class WsClient implements HubClient {
    */
   close(code: number, reason: string): void {
     if (this.isClosing) return;
-    for (const frame of this.queue) this.send(frame);
+    for (const frame of this.queue) this.writer.write(frame);
     this.stopSending();
     this.socket.close(code, reason);
   }
@@ -157,12 +156,6 @@ export class WsClient implements HubClient {
     this.socket.close(code, reason);
   }
 
-  /** Writes one frame, coalesced with the others of this turn. */
-  private send(frame: Frame, written?: () => void): void {
-    this.cork.hold();
-    this.socket.send(frame, TEXT_FRAME, written);
-  }
-
   /** From here on nothing more is sent: the connection is ending. */
   private stopSending(): void {
     this.isClosing = true;
@@ -173,14 +166,14 @@ export class WsClient implements HubClient {
   private flush(): void {
     while (this.queue.length > 0 && !this.isClosing) {
       const frame = this.queue.shift()!;
-      this.queuedBytes -= frame.length;
-      if (this.socket.bufferedAmount + frame.length < SOCKET_HIGH_WATER_BYTES) {
-        this.send(frame);
+      this.queuedBytes -= frame.byteLength;
+      if (this.socket.bufferedAmount + frame.byteLength < SOCKET_HIGH_WATER_BYTES) {
+        this.writer.write(frame);
         continue;
       }
       // The socket is full: this frame's write callback is the signal to go on.
       this.isWaitingForDrain = true;
-      this.send(frame, this.resume);
+      this.writer.write(frame, this.resume);
       return;
     }
     if (this.drainWaiters.length > 0) this.wakeDrainWaiters();

@@ -47,7 +47,7 @@ export class FakeHubClient implements HubClient {
 
   /** Every frame received, parsed as JSON. */
   get events(): PushedEventFrame[] {
-    return this.frames.map((frame) => JSON.parse(frame.toString('utf8')) as PushedEventFrame);
+    return this.frames.map((frame) => JSON.parse(frame.payload.toString('utf8')) as PushedEventFrame);
   }
 
   /** `room:seq` of every event received, in order. */

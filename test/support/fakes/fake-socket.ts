@@ -1,29 +1,42 @@
 import { EventEmitter } from 'node:events';
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 
 type SendCallback = (error?: Error) => void;
 
 /** One call the code under test made on the socket, in the order it made them. */
 export type SocketCall =
-  | { readonly kind: 'send'; readonly data: Buffer; readonly options: unknown; readonly hasCallback: boolean }
+  | { readonly kind: 'send'; readonly data: Buffer; readonly hasCallback: boolean }
   | { readonly kind: 'close'; readonly code: number; readonly reason: string }
   | { readonly kind: 'ping' }
   | { readonly kind: 'terminate' };
 
+/** The payload of an unmasked WebSocket frame (RFC 6455, 5.2). */
+function payloadOf(wire: Buffer): Buffer {
+  const length = wire[1]! & 0x7f;
+  return wire.subarray(length === 126 ? 4 : length === 127 ? 10 : 2);
+}
+
 /**
- * A stand-in for ws's WebSocket, with no network: it records every call, the test sets
- * `bufferedAmount`, fires each send's callback (`completeSend`) and emits `close` when it chooses.
+ * A stand-in for ws's WebSocket, with no network: it records every call, each frame written to
+ * the TCP socket under it as a send; the test sets `bufferedAmount` and `readyState`, fires each
+ * send's callback (`completeSend`) and emits `close` when it chooses.
  */
 export class FakeSocket extends EventEmitter {
   /** What ws would report as written but not yet flushed; the test sets it. */
   bufferedAmount = 0;
+  readyState: number = WebSocket.OPEN;
   readonly calls: SocketCall[] = [];
   private readonly sendCallbacks: SendCallback[] = [];
-
-  send(data: Buffer, options: unknown, cb?: SendCallback): void {
-    this.calls.push({ kind: 'send', data, options, hasCallback: cb !== undefined });
-    if (cb) this.sendCallbacks.push(cb);
-  }
+  /** The TCP socket under the WebSocket, named as ws names it. */
+  readonly _socket = {
+    cork: () => undefined,
+    uncork: () => undefined,
+    write: (wire: Buffer, cb?: SendCallback): boolean => {
+      this.calls.push({ kind: 'send', data: payloadOf(wire), hasCallback: cb !== undefined });
+      if (cb) this.sendCallbacks.push(cb);
+      return true;
+    },
+  };
 
   close(code: number, reason: string): void {
     this.calls.push({ kind: 'close', code, reason });

@@ -113,7 +113,7 @@ describe('Subscription type filter', () => {
 });
 
 describe('Subscription held bound', () => {
-  const eventBytes = encodeEvent(roomEvent('r', 1)).length;
+  const eventBytes = encodeEvent(roomEvent('r', 1)).byteLength;
 
   it('holds events up to exactly maxHeldBytes', () => {
     const { subscription, client } = setUp(null, 3 * eventBytes);

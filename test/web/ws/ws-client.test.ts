@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Frame } from '../../../src/web/ws/codec.js';
+import { Frame } from '../../../src/web/ws/codec.js';
 import { type ClientEnd, WsClient } from '../../../src/web/ws/ws-client.js';
 import { FakeSocket } from '../../support/fakes/fake-socket.js';
 import { person } from '../../support/fakes/fixtures.js';
@@ -9,11 +9,10 @@ const KiB = 1024;
 const HIGH_WATER = 64 * KiB;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** A frame of exactly `bytes` bytes whose text starts with `name:`. */
+/** A frame of exactly `bytes` bytes on the wire (header included) whose text starts with `name:`. */
 function frame(name: string, bytes = 100): Frame {
-  const buffer = Buffer.alloc(bytes, '.');
-  buffer.write(`${name}:`);
-  return buffer;
+  const header = bytes - 2 <= 125 ? 2 : bytes - 4 <= 0xffff ? 4 : 10;
+  return Frame.text(`${name}:`.padEnd(bytes - header, '.'));
 }
 
 /** The names of the frames the socket was given, in order. */
@@ -53,9 +52,7 @@ describe('WsClient sending', () => {
     const { socket, client } = newClient();
     socket.bufferedAmount = HIGH_WATER - 101;
     client.enqueue(frame('a', 100));
-    expect(socket.sent).toEqual([
-      { kind: 'send', data: frame('a', 100), options: { binary: false }, hasCallback: false },
-    ]);
+    expect(socket.sent).toEqual([{ kind: 'send', data: frame('a', 100).payload, hasCallback: false }]);
     expect(client.pendingBytes).toBe(HIGH_WATER - 101);
   });
 

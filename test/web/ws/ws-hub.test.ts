@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PresenceChange } from '../../../src/domain/ports/presence.js';
 import { LocalPresence } from '../../../src/local/local-presence.js';
+import { Frame } from '../../../src/web/ws/codec.js';
 import { WsHub } from '../../../src/web/ws/ws-hub.js';
 import { FakeHubClient } from '../../support/fakes/fake-hub-client.js';
 import { roomEvent as event, person } from '../../support/fakes/fixtures.js';
@@ -113,7 +114,7 @@ describe('WsHub delivery', () => {
     clients.forEach((client) => join(hub, client, 'r'));
     hub.push(event('r', 1));
     const [first, ...rest] = clients.map((client) => client.frames[0]);
-    expect(first).toBeInstanceOf(Buffer);
+    expect(first).toBeInstanceOf(Frame);
     rest.forEach((frame) => expect(frame).toBe(first));
   });
 

@@ -37,7 +37,7 @@ class FakeSessionClient implements HubClient {
   constructor(readonly user: User) {}
 
   enqueue(frame: Frame): void {
-    this.frames.push(JSON.parse(frame.toString('utf8')) as SentFrame);
+    this.frames.push(JSON.parse(frame.payload.toString('utf8')) as SentFrame);
     this.notify();
   }
 
