@@ -45,7 +45,7 @@ async function untilStatus(url: string, status: number): Promise<void> {
 }
 
 describe.each(['SIGTERM', 'SIGINT'] as const)('graceful shutdown on %s', (signal) => {
-  it('turns /readyz 503, refuses new work, finishes in-flight requests, delivers queued events, closes with 1001, exits 0', async () => {
+  it('turns /readyz 503, refuses new work, finishes in-flight requests, delivers queued events, closes with 1001 within the drain, exits 0', async () => {
     const server = await spawnServer({ SHUTDOWN_DRAIN_MS: '1500', SHUTDOWN_TIMEOUT_MS: '5000' });
     try {
       const token = await signToken('ann');
@@ -84,7 +84,12 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('graceful shutdown on %s', (signal
       const lateSeq = (JSON.parse(late.body) as { seq: number }).seq;
 
       expect(await client.closed()).toBe(1001);
-      expect(client.events('bye').map((event) => event.seq)).toEqual(Array.from({ length: lateSeq }, (_, i) => i + 1));
+      // The drain closes the connection somewhere in its window, after what was queued for it:
+      // everything published before the signal, in order, and the late event if it came first.
+      const seqs = client.events('bye').map((event) => event.seq as number);
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+      expect(seqs.length).toBeGreaterThanOrEqual(20);
+      expect(seqs.length).toBeLessThanOrEqual(lateSeq);
       expect(await server.exited).toBe(0);
       expect(Date.now() - stoppedAt).toBeLessThan(1500 + 5000 + 2000);
       expect(server.logs.some((line) => line.msg === 'roomcast stopped')).toBe(true);

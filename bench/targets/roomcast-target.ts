@@ -55,6 +55,8 @@ export async function roomcastLauncher(
           DATABASE_URL: database?.url ?? '',
           DATA_DIR: dataDir,
           LOG_LEVEL: 'warn',
+          // Stopping a server is not measured: no drain window between scenarios.
+          SHUTDOWN_DRAIN_MS: '0',
           ...extraEnv,
         },
       });

@@ -31,7 +31,7 @@ const environmentSchema = z
     REST_CALLS_PER_SECOND: positiveInt(100),
     REST_CALLS_BURST: positiveInt(200),
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
-    SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(0),
+    SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(5_000),
     METRICS_TOKEN: optionalText,
     DEMO: optionalText.pipe(z.enum(['0', '1']).optional()),
     HISTORY_MAX_EVENTS: z.coerce.number().int().min(0).default(10_000),

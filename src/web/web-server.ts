@@ -7,7 +7,10 @@ import type { WsGateway } from './ws/ws-gateway.js';
 export interface WebServerOptions {
   readonly port: number;
   readonly host: string;
-  /** How long to answer 503 (readiness included) before closing the listener, so load balancers notice. */
+  /**
+   * How long to answer 503 (readiness included) before closing the listener, so load balancers
+   * notice; the WebSocket connections are closed over the same window, a batch at a time.
+   */
   readonly drainMs: number;
   /** After the drain, how long to wait for sockets and in-flight requests before cutting them. */
   readonly timeoutMs: number;
@@ -41,12 +44,12 @@ export class WebServer {
   }
 
   /**
-   * The first half of a stop: refuses new work at once (503); after the drain closes the listener,
-   * then sends every socket what is queued for it and closes it (1001).
+   * The first half of a stop: refuses new work at once (503); during the drain sends every socket
+   * what is queued for it and closes it (1001), a batch at a time; then closes the listener.
    */
   async closeConnections(): Promise<void> {
     this.admission.close();
-    if (this.options.drainMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.drainMs));
+    await this.gateway.drain(CloseCode.GoingAway, 'server shutting down', this.options.drainMs);
     this.deadline = Date.now() + this.options.timeoutMs;
     this.closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();

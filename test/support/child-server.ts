@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestDatabase, postgresTestDatabase } from './databases.js';
 import { serviceUrl } from './services.js';
-import { GENEROUS_RATE_LIMITS, NO_PRESENCE_EVENTS } from './test-server.js';
+import { GENEROUS_RATE_LIMITS, NO_PRESENCE_EVENTS, NO_SHUTDOWN_DRAIN } from './test-server.js';
 import { TEST_SECRET } from './tokens.js';
 
 /** roomcast running as a real process (src/main.ts through tsx), as an operator runs it. */
@@ -56,6 +56,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Chi
       DATA_DIR: dataDir,
       ...GENEROUS_RATE_LIMITS,
       ...NO_PRESENCE_EVENTS,
+      ...NO_SHUTDOWN_DRAIN,
       ...env,
       LOG_LEVEL: 'info',
     },

@@ -31,6 +31,8 @@ export class ResumingSubscriber {
   readonly problems: string[] = [];
   /** Every join reply, with the `since` it answered. */
   readonly joins: { readonly since: number; readonly reply: JoinReply }[] = [];
+  /** The close code of each connection that has ended, in order. */
+  readonly closeCodes: number[] = [];
   epoch: string | undefined;
   private link: Link | undefined;
   private readonly closings: Promise<void>[] = [];
@@ -76,7 +78,12 @@ export class ResumingSubscriber {
     const socket = new WebSocket(this.wsUrl, ['roomcast.v1', `roomcast.token.${this.token}`]);
     const link: Link = {
       socket,
-      closed: new Promise((resolve) => socket.once('close', () => resolve())),
+      closed: new Promise((resolve) =>
+        socket.once('close', (code) => {
+          this.closeCodes.push(code);
+          resolve();
+        }),
+      ),
       since: 0,
       isEnded: false,
       hasReply: false,

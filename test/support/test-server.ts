@@ -34,7 +34,10 @@ export const GENEROUS_RATE_LIMITS = {
  */
 export const NO_PRESENCE_EVENTS = { PRESENCE_EVENTS: '0' };
 
-/** Test settings: a fixed secret, port 0, quiet logs, generous rate limits, no presence events; `env` overrides any of them. */
+/** Tests stop servers all the time; the shutdown tests set their own drain window. */
+export const NO_SHUTDOWN_DRAIN = { SHUTDOWN_DRAIN_MS: '0' };
+
+/** Test settings: a fixed secret, port 0, quiet logs, generous rate limits, no presence events, no drain window; `env` overrides any of them. */
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
@@ -44,6 +47,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
     LOG_LEVEL: 'silent',
     ...GENEROUS_RATE_LIMITS,
     ...NO_PRESENCE_EVENTS,
+    ...NO_SHUTDOWN_DRAIN,
     ...env,
   });
 }

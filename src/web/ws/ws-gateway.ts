@@ -7,6 +7,7 @@ import type { Admission } from '../admission.js';
 import type { Identity, TokenService } from '../auth/token-service.js';
 import type { ConnectionObserver } from '../metrics/server-metrics.js';
 import { ApiError } from '../errors.js';
+import { closePaced } from './paced-close.js';
 import { SUBPROTOCOL, isOriginAllowed, readUpgradeCredentials } from './upgrade-auth.js';
 import { refuseUpgrade } from './upgrade-refusal.js';
 import { type ClientEnd, WsClient } from './ws-client.js';
@@ -60,6 +61,16 @@ export class WsGateway {
     });
     this.heartbeat = setInterval(() => this.deps.hub.keepAliveAll(), this.deps.pingIntervalMs);
     this.heartbeat.unref();
+  }
+
+  /**
+   * Closes every connection with `code` after its queue, spread over `windowMs` (see closePaced);
+   * resolves when the window is over. Upgrades are refused by then (admission is closed).
+   */
+  async drain(code: number, reason: string, windowMs: number): Promise<void> {
+    const clients = this.deps.hub.clients();
+    if (clients.length > 0) this.deps.logger.info({ connections: clients.length, windowMs }, 'closing connections');
+    await closePaced(clients, windowMs, (client) => this.deps.hub.close(client, code, reason));
   }
 
   /** Closes every connection with `code` after its queue; terminates what is left after the timeout. */

@@ -129,9 +129,17 @@ export class WsHub implements Pusher {
 
   /** Closes every client (shutdown); each reports its end and is unregistered then. */
   closeAll(code: number, reason: string): void {
-    this.run(() => {
-      for (const client of this.registry.clients()) client.close(code, reason);
-    });
+    for (const client of this.clients()) this.close(client, code, reason);
+  }
+
+  /** Closes one client after what is queued for it; it reports its end and is unregistered then. */
+  close(client: HubClient, code: number, reason: string): void {
+    this.run(() => client.close(code, reason));
+  }
+
+  /** The clients registered now. */
+  clients(): HubClient[] {
+    return [...this.registry.clients()];
   }
 
   counts(): HubCounts {
