@@ -1,5 +1,5 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { clusterServices, startCluster, type TestCluster } from './support/cluster.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { clusterServices, startCluster } from './support/cluster.js';
 import { ResumingSubscriber, roomLastSeq, seqRange } from './support/delivery-subscriber.js';
 import { bearer, createRoom } from './support/rest.js';
 import { signToken } from './support/tokens.js';
@@ -10,18 +10,7 @@ const CLIENTS = 200;
 const WINDOW_MS = 2_000;
 const ROOM = 'drain';
 
-let service: string;
-let cluster: TestCluster | undefined;
-
-beforeAll(async () => {
-  service = await signToken('backend', { scope: 'service' });
-});
-afterEach(async () => {
-  await cluster?.stop();
-  cluster = undefined;
-});
-
-async function publish(baseUrl: string, n: number): Promise<void> {
+async function publish(baseUrl: string, service: string, n: number): Promise<void> {
   const response = await fetch(`${baseUrl}/v1/rooms/${ROOM}/events`, {
     method: 'POST',
     headers: { ...bearer(service), 'Content-Type': 'application/json' },
@@ -32,7 +21,9 @@ async function publish(baseUrl: string, n: number): Promise<void> {
 
 describe.skipIf(skip)(`paced drain on shutdown ${skip ?? ''}`, () => {
   it('closes 200 connections with 1001 spread over SHUTDOWN_DRAIN_MS; each resumes on the other node, loss-free', async () => {
-    cluster = await startCluster(postgresUrl!, redisUrl!, 1);
+    const service = await signToken('backend', { scope: 'service' });
+    const cluster = await startCluster(postgresUrl!, redisUrl!, 1);
+    onTestFinished(() => cluster.stop());
     const [staying] = cluster.nodes;
     const leaving = await cluster.addNode({ SHUTDOWN_DRAIN_MS: String(WINDOW_MS) });
     await createRoom(leaving.baseUrl, service, ROOM);
@@ -42,7 +33,7 @@ describe.skipIf(skip)(`paced drain on shutdown ${skip ?? ''}`, () => {
       await client.join();
       clients.push(client);
     }
-    for (let n = 1; n <= 20; n += 1) await publish(leaving.baseUrl, n);
+    for (let n = 1; n <= 20; n += 1) await publish(leaving.baseUrl, service, n);
     await Promise.all(clients.map((client) => client.reached(20)));
 
     const closedAfterMs: number[] = [];
@@ -55,7 +46,7 @@ describe.skipIf(skip)(`paced drain on shutdown ${skip ?? ''}`, () => {
     });
     leaving.child.kill('SIGTERM');
     // Events keep coming, through the node that stays, for as long as the drain lasts.
-    for (let n = 21; closedAfterMs.length < CLIENTS; n += 1) await publish(staying!.baseUrl, n);
+    for (let n = 21; closedAfterMs.length < CLIENTS; n += 1) await publish(staying!.baseUrl, service, n);
     await Promise.all(resumed);
     expect(await leaving.exited).toBe(0);
 
