@@ -10,6 +10,7 @@ import { runFanOut } from './scenarios/fan-out.js';
 import { runIdleMemory } from './scenarios/idle-memory.js';
 import { runManyRooms } from './scenarios/many-rooms.js';
 import { runPublishThroughput } from './scenarios/publish-throughput.js';
+import { runReconnectStorm } from './scenarios/reconnect-storm.js';
 import { type Session, progress, withSession } from './scenarios/session.js';
 import { isProfiledScenario, profileRoomcast } from './profile.js';
 import { type BenchSettings, benchSettings } from './settings.js';
@@ -45,6 +46,7 @@ const SCENARIOS: readonly {
     run: (s, b, asUsers) => runManyRooms(s, b.manyRooms, b.handshakeConcurrency, b.warmUpMs, asUsers),
   },
   { name: 'idle', hasUserVariant: false, run: (s, b) => runIdleMemory(s, b.idle, b.handshakeConcurrency) },
+  { name: 'storm', hasUserVariant: false, run: (s, b) => runReconnectStorm(s, b.storm, b.handshakeConcurrency) },
 ];
 
 async function main(): Promise<void> {
@@ -173,7 +175,7 @@ async function runRoomcastOnly(
   }
 }
 
-const ALL_SCENARIOS = ['fanOut', 'manyRooms', 'idle', 'publish', 'scaleOut'] as const;
+const ALL_SCENARIOS = ['fanOut', 'manyRooms', 'idle', 'storm', 'publish', 'scaleOut'] as const;
 type ScenarioName = (typeof ALL_SCENARIOS)[number];
 
 function selectedScenarios(args: readonly string[]): Set<ScenarioName> {

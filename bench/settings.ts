@@ -24,6 +24,7 @@ export interface BenchSettings {
     readonly sampleEvery: number;
   };
   readonly idle: { readonly connections: number; readonly rooms: number; readonly settleMs: number };
+  readonly storm: { readonly rooms: number; readonly perRoom: number };
   readonly publish: {
     readonly durationMs: number;
     readonly concurrency: number;
@@ -52,6 +53,7 @@ const FULL: BenchSettings = {
   },
   manyRooms: { rooms: 500, perRoom: 10, rate: 2000, durationMs: 10_000, sampleEvery: 1 },
   idle: { connections: 10_000, rooms: 1000, settleMs: 3000 },
+  storm: { rooms: 100, perRoom: 50 },
   publish: { durationMs: 10_000, concurrency: 64, rooms: 100, batchSize: 100, batchConcurrency: 8 },
   warmUpMs: 1000,
 };
@@ -62,6 +64,7 @@ const QUICK: BenchSettings = {
   fanOut: { ...FULL.fanOut, subscribers: 200, fixedMs: 1000, startRate: 100, growth: 1.6, stepMs: 1000, maxSteps: 3 },
   manyRooms: { ...FULL.manyRooms, rooms: 50, rate: 500, durationMs: 1500 },
   idle: { connections: 1000, rooms: 100, settleMs: 1000 },
+  storm: { rooms: 20, perRoom: 10 },
   publish: { ...FULL.publish, durationMs: 1500, rooms: 20 },
   warmUpMs: 300,
 };

@@ -9,16 +9,26 @@ export interface ClientProtocol {
    * way to answer; returns true when the handshake is done. Absent: the 101 is the whole handshake.
    */
   readonly handshake?: (text: string, send: (text: string) => void) => boolean;
-  /** The frame that subscribes to `room`; absent when the handshake already did. */
-  readonly subscribeFrame?: (room: string) => string;
+  /** The frame that subscribes to `room` (resuming after `resume.since`); absent when the handshake already did. */
+  readonly subscribeFrame?: (room: string, resume?: Resume) => string;
   /** Reads the reply to the subscribe frame: undefined when accepted, else why not. */
   readonly subscribeRefusal?: (text: string) => string | undefined;
+  /** Reads whether the reply to a resuming subscribe says everything missed is on its way. */
+  readonly isRecovered?: (reply: string) => boolean;
+  /** Where the room's position (last seq and epoch) is read over HTTP, to resume from; absent: nothing to resume. */
+  readonly roomPath?: (room: string) => string;
   /** Answers a keepalive sent as a one-byte text frame (socket.io's "2"); such frames are not deliveries. */
   readonly keepaliveAnswer?: (text: string) => string | undefined;
   publishPath(room: string): string;
   readonly publishHeaders: Readonly<Record<string, string>>;
   /** Where a batch of events goes (`{events: [{room, type, data}]}`); absent: the target has no batches. */
   readonly batchPublishPath?: string;
+}
+
+/** Where a rejoin picks up: the last seq seen and the stream it belongs to. */
+export interface Resume {
+  readonly since: number;
+  readonly epoch: string;
 }
 
 /**
@@ -30,11 +40,13 @@ function roomcast(serviceToken: string, subscriberToken: string): ClientProtocol
   return {
     upgradePath: () => '/v1/ws',
     upgradeHeaders: { 'sec-websocket-protocol': `roomcast.v1, roomcast.token.${subscriberToken}` },
-    subscribeFrame: (room) => JSON.stringify({ op: 'join', id: 1, room }),
+    subscribeFrame: (room, resume) => JSON.stringify({ op: 'join', id: 1, room, ...resume }),
     subscribeRefusal: (text) => {
       const reply = JSON.parse(text) as { op?: string; code?: string; message?: string };
       return reply.op === 'ok' ? undefined : `${reply.code}: ${reply.message}`;
     },
+    isRecovered: (text) => (JSON.parse(text) as { recovered?: boolean }).recovered === true,
+    roomPath: (room) => `/v1/rooms/${room}`,
     publishPath: (room) => `/v1/rooms/${room}/events`,
     publishHeaders: bearer,
     batchPublishPath: '/v1/events',

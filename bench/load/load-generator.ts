@@ -6,11 +6,13 @@ import type {
   PublishCommand,
   PublishResult,
   SettleResult,
+  StormCommand,
+  StormResult,
   TargetAddress,
 } from '../shared/commands.js';
 import { forEachConcurrently } from '../shared/concurrency.js';
 import { cpuSnapshot, cpuUsage } from '../shared/proc-stats.js';
-import { type ClientProtocol, clientProtocol } from './client-protocols.js';
+import { type ClientProtocol, type Resume, clientProtocol } from './client-protocols.js';
 import { DeliverySink } from './delivery-sink.js';
 import { PostTally, Publisher, publishAtRate, publishBackToBack } from './publisher.js';
 import { summarise } from './stats.js';
@@ -87,6 +89,44 @@ export class LoadGenerator {
     return { settleMs: lastProgressAt - startedAt, frames: this.sink.delivered - this.deliveredBeforeConnect, isQuiet };
   }
 
+  async storm(command: StormCommand): Promise<StormResult> {
+    const live = this.subscribers.filter((subscriber) => subscriber.isReady);
+    const positions = await this.roomPositions(new Set(live.map((subscriber) => subscriber.room)));
+    for (const subscriber of this.subscribers) subscriber.close();
+    const fresh = live.map(
+      (subscriber) => new Subscriber(subscriber.room, subscriber.protocol, this.sink, positions.get(subscriber.room)),
+    );
+    this.subscribers = fresh;
+    const deliveredBefore = this.sink.delivered;
+    let firstError: string | undefined;
+    let rejoined = 0;
+    const before = cpuSnapshot(this.target.serverPid);
+    await forEachConcurrently(fresh, command.concurrency, (subscriber) =>
+      subscriber
+        .open(this.target.host, this.target.port)
+        .then(() => subscriber.subscribe())
+        .then(
+          () => void rejoined++,
+          (error: Error) => void (firstError ??= error.message),
+        ),
+    );
+    const after = cpuSnapshot(this.target.serverPid);
+    const { isQuiet } = await this.waitUntilQuiet(() => false, SETTLE_LIMIT_MS);
+    const isRecovered = this.protocol.isRecovered;
+    return {
+      clients: fresh.length,
+      rejoined,
+      firstError,
+      recovered: isRecovered
+        ? fresh.filter((subscriber) => subscriber.reply !== undefined && isRecovered(subscriber.reply)).length
+        : rejoined,
+      rejoinMs: after.atMs - before.atMs,
+      rejoin: cpuUsage(before, after),
+      frames: this.sink.delivered - deliveredBefore,
+      isQuiet,
+    };
+  }
+
   async publish(command: PublishCommand): Promise<PublishResult> {
     const subscribersByRoom = this.readySubscribersByRoom();
     this.sink.reset(command.sampleEvery);
@@ -142,6 +182,22 @@ export class LoadGenerator {
     for (const subscriber of this.subscribers) subscriber.close();
     this.subscribers = [];
     this.publisher.close();
+  }
+
+  /** Each room's last seq and epoch, read over HTTP (roomcast); empty when the target has nothing to resume from. */
+  private async roomPositions(rooms: ReadonlySet<string>): Promise<Map<string, Resume>> {
+    const positions = new Map<string, Resume>();
+    const roomPath = this.protocol.roomPath;
+    if (!roomPath) return positions;
+    for (const room of rooms) {
+      const response = await fetch(`http://${this.target.host}:${this.target.port}${roomPath(room)}`, {
+        headers: this.protocol.publishHeaders,
+      });
+      if (!response.ok) throw new Error(`GET ${roomPath(room)}: ${response.status}`);
+      const { lastSeq, epoch } = (await response.json()) as { lastSeq: number; epoch: string };
+      positions.set(room, { since: lastSeq, epoch });
+    }
+    return positions;
   }
 
   private readySubscribersByRoom(): Map<string, number> {

@@ -18,6 +18,8 @@ function run(command: LoadCommand): Promise<unknown> | unknown {
       return generator.publish(command);
     case 'hammer':
       return generator.hammer(command);
+    case 'storm':
+      return generator.storm(command);
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import type { ClientProtocol } from './client-protocols.js';
+import type { ClientProtocol, Resume } from './client-protocols.js';
 import type { DeliverySink } from './delivery-sink.js';
 import { type FrameHandler, FrameReader } from './frame-reader.js';
 import { Opcode, clientFrame } from './frame-writer.js';
@@ -20,12 +20,20 @@ export class Subscriber implements FrameHandler {
   private response = Buffer.alloc(0);
   private readonly reader = new FrameReader(this);
   private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private subscribeReply: string | undefined;
 
   constructor(
     readonly room: string,
-    private readonly protocol: ClientProtocol,
+    readonly protocol: ClientProtocol,
     private readonly sink: DeliverySink,
+    /** Where a rejoin picks up (roomcast); absent: a first join. */
+    private readonly resume?: Resume,
   ) {}
+
+  /** The text of the reply to the subscribe frame, once it came. */
+  get reply(): string | undefined {
+    return this.subscribeReply;
+  }
 
   get isReady(): boolean {
     return this.phase === 'ready';
@@ -45,7 +53,7 @@ export class Subscriber implements FrameHandler {
 
   /** Resolves once subscribed to the room (at once when the handshake subscribed already). */
   subscribe(): Promise<void> {
-    const frame = this.protocol.subscribeFrame?.(this.room);
+    const frame = this.protocol.subscribeFrame?.(this.room, this.resume);
     if (frame === undefined) return Promise.resolve();
     const done = this.waitForPhaseChange();
     this.phase = 'subscribing';
@@ -77,7 +85,8 @@ export class Subscriber implements FrameHandler {
     } else if (this.phase === 'handshaking') {
       if (this.protocol.handshake!(payload!.toString(), (text) => this.sendText(text))) this.handshakeDone();
     } else if (this.phase === 'subscribing') {
-      const refusal = this.protocol.subscribeRefusal?.(payload!.toString());
+      this.subscribeReply = payload!.toString();
+      const refusal = this.protocol.subscribeRefusal?.(this.subscribeReply);
       if (refusal === undefined) this.advance('ready');
       else this.fail(new Error(`subscribe refused: ${refusal}`));
     }

@@ -40,7 +40,7 @@ const ROWS: readonly (NumberRow | TextRow)[] = [
     label: 'fan-out: max sustained delivered msgs/s',
     value: (r) => r.fanOut?.best?.result.deliveredPerSecond,
     format: integer,
-    goal: { text: '≥ 1.0× ws-raw', isMet: (v) => atLeast(ratioOf(v, 'ws-raw'), 1.0) },
+    goal: { text: 'issue 14: ≥ 1.0× ws-raw', isMet: (v) => atLeast(ratioOf(v, 'ws-raw'), 1.0) },
   },
   { label: 'fan-out: at event rate (events/s)', text: (r) => r.fanOut?.best && integer(r.fanOut.best.rate) },
   { label: 'fan-out: rising rate stopped by', text: (r) => r.fanOut?.stopReason },
@@ -52,7 +52,7 @@ const ROWS: readonly (NumberRow | TextRow)[] = [
     label: 'fan-out: server CPU µs per delivered msg at 100 events/s',
     value: (r) => r.fanOut?.cpuMicrosPerMessage,
     format: decimal(2),
-    goal: { text: '≤ 1.0× ws-raw', isMet: (v) => atMost(ratioOf(v, 'ws-raw'), 1.0) },
+    goal: { text: 'issue 14: ≤ 1.0× ws-raw', isMet: (v) => atMost(ratioOf(v, 'ws-raw'), 1.0) },
   },
   { label: 'fan-out: cores busy at 100 events/s, %', text: (r) => cores(r.fanOut?.fixed.publishing) },
   {
@@ -71,7 +71,7 @@ const ROWS: readonly (NumberRow | TextRow)[] = [
     value: (r) => r.manyRooms?.result.latency.p99,
     format: decimal(2),
     goal: {
-      text: 'roomcast ≤ 5 ms and 0 loss',
+      text: 'issue 14: roomcast ≤ 5 ms and 0 loss',
       isMet: (v, targets) => {
         const loss = targets.roomcast?.manyRooms?.result.loss;
         return both(atMost(v.roomcast, 5), loss === undefined ? undefined : loss === 0);
@@ -99,19 +99,44 @@ const ROWS: readonly (NumberRow | TextRow)[] = [
     label: 'idle: server RSS per connection (KiB)',
     value: (r) => r.idle && r.idle.bytesPerConnection / 1024,
     format: decimal(1),
-    goal: { text: 'roomcast ≤ 8 KiB', isMet: (v) => atMost(v.roomcast, 8) },
+    goal: { text: 'issue 14: roomcast ≤ 8 KiB', isMet: (v) => atMost(v.roomcast, 8) },
   },
   {
     label: 'idle: handshakes/s',
     value: (r) => r.idle?.handshakesPerSecond,
     format: integer,
-    goal: { text: '≥ 0.8× ws-raw (no regression)', isMet: (v) => atLeast(ratioOf(v, 'ws-raw'), 0.8) },
+    goal: { text: 'issue 14: ≥ 0.8× ws-raw (no regression)', isMet: (v) => atLeast(ratioOf(v, 'ws-raw'), 0.8) },
   },
   { label: 'idle: cores busy during handshakes, %', text: (r) => cores(r.idle?.connect.handshake) },
   {
     label: 'idle: joins/s after the handshake (roomcast)',
     text: (r) => (r.idle?.subscribesPerSecond === undefined ? undefined : integer(r.idle.subscribesPerSecond)),
   },
+  {
+    label: 'storm: first connect + join per second (roomcast: users becoming members)',
+    value: (r) => r.storm?.firstJoinsPerSecond,
+    format: integer,
+    goal: { text: 'issue 15: ≥ 0.5× ws-raw', isMet: (v) => atLeast(ratioOf(v, 'ws-raw'), 0.5) },
+  },
+  {
+    label: 'storm: all drop, all reconnect and rejoin with since: rejoins/s',
+    value: (r) => r.storm?.rejoinsPerSecond,
+    format: integer,
+    goal: { text: 'issue 15: ≥ 0.5× ws-raw', isMet: (v) => atLeast(ratioOf(v, 'ws-raw'), 0.5) },
+  },
+  { label: 'storm: server CPU ms per rejoin', value: (r) => r.storm?.serverCpuMsPerRejoin, format: decimal(3) },
+  {
+    label: 'storm: frames per client from the drop until quiet',
+    value: (r) => r.storm?.framesPerClient,
+    format: decimal(1),
+    goal: { text: 'issue 15: roomcast ≤ 5', isMet: (v) => atMost(v.roomcast, 5) },
+  },
+  {
+    label: 'storm: seconds until every client is back (roomcast: recovered)',
+    value: (r) => r.storm && r.storm.storm.rejoinMs / 1000,
+    format: decimal(2),
+  },
+  { label: 'storm: cores busy during the rejoins, %', text: (r) => cores(r.storm?.storm.rejoin) },
 ];
 
 /** The whole report: header, the side-by-side table, publish throughput, scale-out and the fan-out steps. */
@@ -166,8 +191,8 @@ function renderSetting(results: BenchResults): string[] {
     `- Packages: ${packages}`,
     `- roomcast database: ${results.storage}`,
     `- Pinning: each server on core 0, the load generator on core 1 (taskset); the harness itself and any database server are not pinned.`,
-    `- Scenarios: fan-out 1 room × ${settings.fanOut.subscribers}; many rooms ${settings.manyRooms.rooms} × ${settings.manyRooms.perRoom} at ${settings.manyRooms.rate} events/s for ${settings.manyRooms.durationMs / 1000} s; idle ${settings.idle.connections} connections over ${settings.idle.rooms} rooms.`,
-    `- roomcast subscribers: in fan-out and many rooms, users (a token each, joining as members, presence on; the side-by-side table), then the service token (no membership, no presence; its own table); in idle, the service token.`,
+    `- Scenarios: fan-out 1 room × ${settings.fanOut.subscribers}; many rooms ${settings.manyRooms.rooms} × ${settings.manyRooms.perRoom} at ${settings.manyRooms.rate} events/s for ${settings.manyRooms.durationMs / 1000} s; idle ${settings.idle.connections} connections over ${settings.idle.rooms} rooms; reconnect storm ${settings.storm.rooms} rooms × ${settings.storm.perRoom}.`,
+    `- roomcast subscribers: in fan-out and many rooms, users (a token each, joining as members, presence on; the side-by-side table), then the service token (no membership, no presence; its own table); in idle, the service token; in the storm, users (ws-raw and socket.io: their plain connect).`,
   ];
 }
 
@@ -193,7 +218,7 @@ function renderServiceTable(results: BenchResults): string[] {
 }
 
 interface TableOptions {
-  /** The issue 14 target and met columns. */
+  /** The target (the issue that sets it) and met columns. */
   readonly withGoals: boolean;
   /** The roomcast column's heading; default `roomcast`. */
   readonly roomcastLabel?: string;
@@ -206,7 +231,7 @@ function renderTable(targets: Targets, rows: readonly (NumberRow | TextRow)[], o
   const headings = present.map((kind) => (kind === 'roomcast' ? (options.roomcastLabel ?? kind) : kind));
   const extra = [
     ...(options.usersOverService ? ['users ÷ service'] : []),
-    ...(options.withGoals ? ['issue 14 target', 'met'] : []),
+    ...(options.withGoals ? ['target', 'met'] : []),
   ];
   const lines = [
     `| metric | ${[...headings, 'roomcast/ws-raw', 'roomcast/socket.io', ...extra].join(' | ')} |`,

@@ -2,6 +2,7 @@ import type { FanOutResult } from '../scenarios/fan-out.js';
 import type { IdleMemoryResult } from '../scenarios/idle-memory.js';
 import type { ManyRoomsResult } from '../scenarios/many-rooms.js';
 import type { PublishThroughputResult } from '../scenarios/publish-throughput.js';
+import type { ReconnectStormResult } from '../scenarios/reconnect-storm.js';
 import type { BenchSettings } from '../settings.js';
 import type { TargetKind } from '../shared/commands.js';
 import type { MachineInfo } from './machine.js';
@@ -11,6 +12,7 @@ export interface TargetResults {
   fanOut?: FanOutResult;
   manyRooms?: ManyRoomsResult;
   idle?: IdleMemoryResult;
+  storm?: ReconnectStormResult;
   /** Scenario name → why it failed. */
   readonly errors: Record<string, string>;
 }

@@ -118,7 +118,31 @@ export interface HammerResult {
   readonly usage: CpuUsage;
 }
 
-export type LoadCommand = ConnectCommand | SettleCommand | PublishCommand | HammerCommand;
+/**
+ * A reconnect storm: every live subscriber drops at once and reconnects, rejoining as soon as it
+ * is connected (roomcast: with `since` = its room's last seq before the drop and its `epoch`),
+ * at most `concurrency` at a time; then waits until no frame has come for half a second.
+ */
+export interface StormCommand {
+  readonly kind: 'storm';
+  readonly concurrency: number;
+}
+
+export interface StormResult {
+  readonly clients: number;
+  readonly rejoined: number;
+  readonly firstError: string | undefined;
+  /** roomcast: rejoins answered `recovered: true`; the others: every rejoin. */
+  readonly recovered: number;
+  /** From the first reconnect to the last rejoin answered: when every client has caught up. */
+  readonly rejoinMs: number;
+  readonly rejoin: CpuUsage;
+  /** Frames the rejoined clients received from the first reconnect until the quiet. */
+  readonly frames: number;
+  readonly isQuiet: boolean;
+}
+
+export type LoadCommand = ConnectCommand | SettleCommand | PublishCommand | HammerCommand | StormCommand;
 
 /** What each command answers. */
 export interface LoadResults {
@@ -126,6 +150,7 @@ export interface LoadResults {
   settle: SettleResult;
   publish: PublishResult;
   hammer: HammerResult;
+  storm: StormResult;
 }
 
 /** A message on the IPC channel between the harness and the load generator. */
