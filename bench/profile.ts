@@ -5,6 +5,7 @@ import { renderProfile, summariseCpuProfile } from './report/cpu-profile.js';
 import { runFanOut } from './scenarios/fan-out.js';
 import { runManyRooms } from './scenarios/many-rooms.js';
 import { runPublishThroughput } from './scenarios/publish-throughput.js';
+import { runReconnectStorm } from './scenarios/reconnect-storm.js';
 import { type Session, progress, withSession } from './scenarios/session.js';
 import type { BenchSettings } from './settings.js';
 import type { TargetLauncher } from './targets/target.js';
@@ -43,6 +44,14 @@ const PROFILED = {
     );
     return `the publish-throughput scenario. Under the profiler, persisted events/s: ${rows.join('; ')}.`;
   },
+  storm: async (session: Session, settings: BenchSettings) => {
+    const storm = await runReconnectStorm(session, settings.storm, settings.handshakeConcurrency);
+    return (
+      `the reconnect-storm scenario (${storm.rooms} rooms × ${storm.perRoom} users connect and join, then all drop and ` +
+      `rejoin with since). Under the profiler: ${Math.round(storm.firstJoinsPerSecond)} first joins/s, ` +
+      `${Math.round(storm.rejoinsPerSecond)} rejoins/s, ${storm.serverCpuMsPerRejoin.toFixed(2)} ms server CPU per rejoin.`
+    );
+  },
 } as const;
 
 export type ProfiledScenario = keyof typeof PROFILED;
@@ -52,7 +61,7 @@ export function isProfiledScenario(name: string): name is ProfiledScenario {
 }
 
 /**
- * `npm run bench -- --profile[=fanOut|manyRooms|publish]`: roomcast alone through one scenario
+ * `npm run bench -- --profile[=fanOut|manyRooms|publish|storm]`: roomcast alone through one scenario
  * under `node --cpu-prof`, summarised as the functions with the most self time.
  */
 export async function profileRoomcast(
