@@ -39,6 +39,15 @@ export class PgRoomRepository implements RoomRepository {
     return rows[0] ? toRoom(rows[0]) : null;
   }
 
+  async findWithMembership(roomId: string, userId: string): Promise<{ room: Room; isMember: boolean } | null> {
+    const rows = await this.sql.query<RoomRow & { is_member: boolean }>(
+      `SELECT ${COLUMNS}, EXISTS (SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2) AS is_member
+       FROM rooms WHERE id = $1`,
+      [roomId, userId],
+    );
+    return rows[0] ? { room: toRoom(rows[0]), isMember: rows[0].is_member } : null;
+  }
+
   async findForUpdate(roomId: string): Promise<Room | null> {
     const rows = await this.sql.query<RoomRow>(`SELECT ${COLUMNS} FROM rooms WHERE id = $1 FOR UPDATE`, [roomId]);
     return rows[0] ? toRoom(rows[0]) : null;

@@ -20,9 +20,10 @@ export class JoinRoom {
   ) {}
 
   async execute(user: User, roomId: string): Promise<JoinResult> {
-    if (await this.uow.repos.members.find(roomId, user.id)) {
-      return { room: await requireRoom(this.uow.repos, roomId), joined: false };
-    }
+    // A member's rejoin (the common case, and every reconnect) is this one read.
+    const found = await this.uow.repos.rooms.findWithMembership(roomId, user.id);
+    if (!found) throw new RoomNotFound(roomId);
+    if (found.isMember) return { room: found.room, joined: false };
     // Locking the room row serialises joins, so capacity holds under concurrent joiners.
     const event = await this.publisher.publishInTransaction(roomId, async (repos) => {
       const room = await repos.rooms.findForUpdate(roomId);

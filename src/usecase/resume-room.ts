@@ -44,6 +44,8 @@ export class ResumeRoom {
     if (since > room.lastSeq) {
       throw new InvalidRequest(`since: ${since} is beyond the room's last seq ${room.lastSeq}`);
     }
+    // Nothing missed: nothing to read (a reconnect after a blip, most often).
+    if (since === room.lastSeq) return { room, recovered: true, missed: NOTHING };
     const first = await this.uow.repos.events.listAfter(roomId, since, this.pageSize);
     if (since < first.firstSeq - 1) return { room, recovered: false, missed: NOTHING };
     return { room, recovered: true, missed: this.pages(room, since, first) };

@@ -12,9 +12,9 @@ export async function requireRoom(repos: Repositories, roomId: string): Promise<
 
 /** Loads a room the user may read and publish to: a member, or a service. */
 export async function requireMemberAccess(repos: Repositories, roomId: string, user: User): Promise<Room> {
-  const room = await requireRoom(repos, roomId);
-  if (!needsMembership(user)) return room;
-  const member = await repos.members.find(roomId, user.id);
-  if (!member) throw new Forbidden(`you are not a member of room '${roomId}'`);
-  return room;
+  if (!needsMembership(user)) return requireRoom(repos, roomId);
+  const found = await repos.rooms.findWithMembership(roomId, user.id);
+  if (!found) throw new RoomNotFound(roomId);
+  if (!found.isMember) throw new Forbidden(`you are not a member of room '${roomId}'`);
+  return found.room;
 }

@@ -56,6 +56,17 @@ function repositoryContract(open: () => Promise<TestDatabase>): void {
     expect(await uow.repos.rooms.find('no-such-room')).toBeNull();
   });
 
+  it('finds a room with whether a user is its member, in one read; null for an unknown room', async () => {
+    const room = await newRoom();
+    await uow.repos.members.add({ roomId: room.id, userId: 'ann', name: 'Ann' });
+    const forAnn = await uow.repos.rooms.findWithMembership(room.id, 'ann');
+    expect(forAnn).toMatchObject({ room: { id: room.id, memberCount: 1, epoch: room.epoch }, isMember: true });
+    expect(await uow.repos.rooms.findWithMembership(room.id, 'bob')).toMatchObject({ isMember: false });
+    await uow.repos.members.remove(room.id, 'ann');
+    expect(await uow.repos.rooms.findWithMembership(room.id, 'ann')).toMatchObject({ isMember: false });
+    expect(await uow.repos.rooms.findWithMembership('no-such-room', 'ann')).toBeNull();
+  });
+
   it('pages through rooms by id', async () => {
     const ids = new Set<string>();
     let afterKey: string | undefined;

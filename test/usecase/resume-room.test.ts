@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HistoryTrimmed, InvalidRequest } from '../../src/domain/errors.js';
 import type { RoomEvent } from '../../src/domain/room-event.js';
 import { ResumeRoom, type Resumption } from '../../src/usecase/resume-room.js';
@@ -40,11 +40,13 @@ describe('ResumeRoom', () => {
     expect(await missedSeqs(resumption)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
-  it('has nothing to replay when since is the last seq', async () => {
-    const { resume } = await setUp(5);
+  it('has nothing to replay when since is the last seq, and reads no history for it', async () => {
+    const { resume, uow } = await setUp(5);
+    const historyReads = vi.spyOn(uow.repos.events, 'listAfter');
     const resumption = await resume.execute(ann, 'lobby', { since: 5 });
     expect(resumption.recovered).toBe(true);
     expect(await missedSeqs(resumption)).toEqual([]);
+    expect(historyReads).not.toHaveBeenCalled();
   });
 
   it('refuses a since beyond the last seq', async () => {

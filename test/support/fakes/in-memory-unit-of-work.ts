@@ -101,6 +101,11 @@ class InMemoryRoomRepository implements RoomRepository {
     return toRoom(this.store, roomId);
   }
 
+  async findWithMembership(roomId: string, userId: string): Promise<{ room: Room; isMember: boolean } | null> {
+    const room = toRoom(this.store, roomId);
+    return room && { room, isMember: this.store.members.get(roomId)?.has(userId) ?? false };
+  }
+
   async findForUpdate(roomId: string): Promise<Room | null> {
     return toRoom(this.store, roomId);
   }
