@@ -62,7 +62,8 @@ async function main(): Promise<void> {
   const profiled = args.find((arg) => arg === '--profile' || arg.startsWith('--profile='));
   if (profiled) {
     const scenario = profiled.slice('--profile='.length) || 'fanOut';
-    if (!isProfiledScenario(scenario)) throw new Error(`--profile=${scenario}: one of fanOut, manyRooms, publish, storm`);
+    if (!isProfiledScenario(scenario))
+      throw new Error(`--profile=${scenario}: one of fanOut, manyRooms, publish, storm`);
     return profileRoomcast(await roomcastLauncher(postgresUrl, storage), settings, scenario);
   }
 
