@@ -1,25 +1,22 @@
 import { RoomExists } from '../domain/errors.js';
 import type { Page, PageRequest } from '../domain/page.js';
-import type { NewRoom, RoomRepository } from '../domain/ports/repositories.js';
-import { Room } from '../domain/room.js';
+import type { NewRoom, RoomRepository, RoomWithMembership } from '../domain/ports/repositories.js';
+import type { Room } from '../domain/room.js';
+import { findWithMemberships } from './membership-reads.js';
 import { pageOf } from './paging.js';
+import { ROOM_COLUMNS as COLUMNS, type RoomRow, toRoom } from './room-rows.js';
 import { type SqlExecutor, UNIQUE_VIOLATION, sqlErrorCode } from './sql.js';
 
-interface RoomRow {
-  id: string;
-  name: string;
-  capacity: number;
-  last_seq: string | number;
-  epoch: string;
-  created_at: Date;
-  member_count: number;
-}
-
-const COLUMNS = 'id, name, capacity, last_seq, epoch, created_at, member_count';
+/** How membership lookups are answered: one statement each, or batched (see BatchedMembershipReader). */
+type MembershipFinder = (roomId: string, userId: string) => Promise<RoomWithMembership>;
 
 /** Rooms in PostgreSQL (real or embedded). */
 export class PgRoomRepository implements RoomRepository {
-  constructor(private readonly sql: SqlExecutor) {}
+  constructor(
+    private readonly sql: SqlExecutor,
+    private readonly findMembership: MembershipFinder = async (roomId, userId) =>
+      (await findWithMemberships(sql, [{ roomId, userId }]))[0]!,
+  ) {}
 
   async create(room: NewRoom): Promise<Room> {
     try {
@@ -39,13 +36,8 @@ export class PgRoomRepository implements RoomRepository {
     return rows[0] ? toRoom(rows[0]) : null;
   }
 
-  async findWithMembership(roomId: string, userId: string): Promise<{ room: Room; isMember: boolean } | null> {
-    const rows = await this.sql.query<RoomRow & { is_member: boolean }>(
-      `SELECT ${COLUMNS}, EXISTS (SELECT 1 FROM members WHERE room_id = $1 AND user_id = $2) AS is_member
-       FROM rooms WHERE id = $1`,
-      [roomId, userId],
-    );
-    return rows[0] ? { room: toRoom(rows[0]), isMember: rows[0].is_member } : null;
+  findWithMembership(roomId: string, userId: string): Promise<RoomWithMembership> {
+    return this.findMembership(roomId, userId);
   }
 
   async findForUpdate(roomId: string): Promise<Room | null> {
@@ -60,8 +52,4 @@ export class PgRoomRepository implements RoomRepository {
     );
     return pageOf(rows.map(toRoom), page.limit, (room) => room.id);
   }
-}
-
-function toRoom(row: RoomRow): Room {
-  return new Room(row.id, row.name, row.capacity, Number(row.last_seq), row.epoch, row.created_at, row.member_count);
 }

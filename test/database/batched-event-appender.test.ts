@@ -1,39 +1,16 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   BatchedEventAppender,
   MAX_BATCH_DATA_CHARS,
   MAX_BATCH_EVENTS,
 } from '../../src/database/batched-event-appender.js';
 import { PgUnitOfWork } from '../../src/database/pg-unit-of-work.js';
-import type { SqlExecutor } from '../../src/database/sql.js';
 import { RoomNotFound } from '../../src/domain/errors.js';
 import type { RoomEvent } from '../../src/domain/room-event.js';
-import { type TestDatabase, embeddedTestDatabase, postgresTestDatabase } from '../support/databases.js';
-import { serviceUrl, skipReason } from '../support/services.js';
+import { type TestDatabase, countingStatements, onBothDatabases } from '../support/databases.js';
 
-const postgresUrl = serviceUrl('DATABASE_URL');
-
-describe('batched appends on the embedded database', () => {
-  batchingContract(embeddedTestDatabase);
-});
-
-describe.skipIf(!postgresUrl)(`batched appends on PostgreSQL ${postgresUrl ? '' : skipReason('DATABASE_URL')}`, () => {
-  batchingContract(() => postgresTestDatabase(postgresUrl!));
-});
-
-/** The real database, with the statements sent through it counted. */
-function counting(sql: SqlExecutor): SqlExecutor & { statements: number } {
-  const counted = {
-    statements: 0,
-    query: <Row>(text: string, params?: readonly unknown[]) => {
-      counted.statements += 1;
-      return sql.query<Row>(text, params);
-    },
-    exec: (script: string) => sql.exec(script),
-  };
-  return counted;
-}
+onBothDatabases('batched appends', batchingContract);
 
 function batchingContract(open: () => Promise<TestDatabase>): void {
   let database: TestDatabase;
@@ -55,7 +32,7 @@ function batchingContract(open: () => Promise<TestDatabase>): void {
 
   it('sends the first append at once and the ones made meanwhile together, in batches of bounded size', async () => {
     const [room] = await newRooms(1);
-    const sql = counting(database.db);
+    const sql = countingStatements(database.db);
     const appender = new BatchedEventAppender(sql);
     const first = appender.append(event(room!));
     expect(sql.statements).toBe(1);
@@ -67,7 +44,7 @@ function batchingContract(open: () => Promise<TestDatabase>): void {
 
   it('ends a batch before its data outgrows the bound', async () => {
     const [room] = await newRooms(1);
-    const sql = counting(database.db);
+    const sql = countingStatements(database.db);
     const appender = new BatchedEventAppender(sql);
     const big = 'x'.repeat(Math.ceil(MAX_BATCH_DATA_CHARS * 0.4));
     const appends = Array.from({ length: 4 }, () => appender.append(event(room!, big)));
@@ -78,7 +55,7 @@ function batchingContract(open: () => Promise<TestDatabase>): void {
 
   it('on a database that blocks the event loop, lets the appends of the same turn go together', async () => {
     const [room] = await newRooms(1);
-    const sql = counting(database.db);
+    const sql = countingStatements(database.db);
     const appender = new BatchedEventAppender(sql, { waitsForIoFirst: true });
     const appends = [appender.append(event(room!)), appender.append(event(room!))];
     expect(sql.statements).toBe(0);

@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RoomExists, RoomNotFound } from '../../src/domain/errors.js';
 import type { UnitOfWork } from '../../src/domain/ports/repositories.js';
 import { migrate } from '../../src/database/migrate.js';
 import { PgUnitOfWork } from '../../src/database/pg-unit-of-work.js';
-import { type TestDatabase, embeddedTestDatabase, postgresTestDatabase } from '../support/databases.js';
-import { serviceUrl, skipReason } from '../support/services.js';
+import { type TestDatabase, onBothDatabases } from '../support/databases.js';
 
-const postgresUrl = serviceUrl('DATABASE_URL');
-
-describe('repositories on the embedded database', () => {
-  repositoryContract(embeddedTestDatabase);
-});
-
-describe.skipIf(!postgresUrl)(`repositories on PostgreSQL ${postgresUrl ? '' : skipReason('DATABASE_URL')}`, () => {
-  repositoryContract(() => postgresTestDatabase(postgresUrl!));
-});
+onBothDatabases('repositories', repositoryContract);
 
 function repositoryContract(open: () => Promise<TestDatabase>): void {
   let database: TestDatabase;

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { describe } from 'vitest';
 import { migrate } from '../../src/database/migrate.js';
 import { PgPoolDatabase } from '../../src/database/pg-pool-database.js';
 import { PgliteDatabase } from '../../src/database/pglite-database.js';
-import type { SqlDatabase } from '../../src/database/sql.js';
-import { serviceUrl } from './services.js';
+import type { SqlDatabase, SqlExecutor } from '../../src/database/sql.js';
+import { serviceUrl, skipReason } from './services.js';
 
 /** A migrated, empty database of its own for one test file; `dispose` removes it. */
 export interface TestDatabase {
@@ -55,4 +56,29 @@ async function withAdmin(serverUrl: string, work: (admin: pg.Client) => Promise<
   } finally {
     await admin.end();
   }
+}
+
+/** `sql`, with the statements sent through it counted. */
+export function countingStatements(sql: SqlExecutor): SqlExecutor & { statements: number } {
+  const counted = {
+    statements: 0,
+    query: <Row>(text: string, params?: readonly unknown[]) => {
+      counted.statements += 1;
+      return sql.query<Row>(text, params);
+    },
+    exec: (script: string) => sql.exec(script),
+  };
+  return counted;
+}
+
+/**
+ * Runs `contract` on the embedded database and, when DATABASE_URL is set, on PostgreSQL (skipped
+ * with its reason otherwise): `what` names the suite ("repositories", "batched appends", ...).
+ */
+export function onBothDatabases(what: string, contract: (open: () => Promise<TestDatabase>) => void): void {
+  const postgresUrl = serviceUrl('DATABASE_URL');
+  describe(`${what} on the embedded database`, () => contract(embeddedTestDatabase));
+  describe.skipIf(!postgresUrl)(`${what} on PostgreSQL ${postgresUrl ? '' : skipReason('DATABASE_URL')}`, () =>
+    contract(() => postgresTestDatabase(postgresUrl!)),
+  );
 }

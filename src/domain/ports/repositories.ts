@@ -12,12 +12,15 @@ export interface NewRoom {
 }
 
 /** Rooms, as stored. */
+/** A room and whether a user is its member, or null when there is no such room. */
+export type RoomWithMembership = { room: Room; isMember: boolean } | null;
+
 export interface RoomRepository {
   /** Throws `RoomExists` when the id is taken. */
   create(room: NewRoom): Promise<Room>;
   find(roomId: string): Promise<Room | null>;
   /** The room and whether the user is a member of it, in one read; null when there is no such room. */
-  findWithMembership(roomId: string, userId: string): Promise<{ room: Room; isMember: boolean } | null>;
+  findWithMembership(roomId: string, userId: string): Promise<RoomWithMembership>;
   /** Like `find`, and holds the room against concurrent changes until the unit of work ends. */
   findForUpdate(roomId: string): Promise<Room | null>;
   list(page: PageRequest): Promise<Page<Room>>;

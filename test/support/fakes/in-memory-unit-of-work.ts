@@ -9,6 +9,7 @@ import type {
   NewRoom,
   Repositories,
   RoomRepository,
+  RoomWithMembership,
   UnitOfWork,
 } from '../../../src/domain/ports/repositories.js';
 import { Room } from '../../../src/domain/room.js';
@@ -101,7 +102,7 @@ class InMemoryRoomRepository implements RoomRepository {
     return toRoom(this.store, roomId);
   }
 
-  async findWithMembership(roomId: string, userId: string): Promise<{ room: Room; isMember: boolean } | null> {
+  async findWithMembership(roomId: string, userId: string): Promise<RoomWithMembership> {
     const room = toRoom(this.store, roomId);
     return room && { room, isMember: this.store.members.get(roomId)?.has(userId) ?? false };
   }

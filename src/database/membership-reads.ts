@@ -1,0 +1,75 @@
+import type { RoomWithMembership } from '../domain/ports/repositories.js';
+import { ROOM_COLUMNS, type RoomRow, toRoom } from './room-rows.js';
+import type { SqlExecutor } from './sql.js';
+
+/** One lookup: the room `roomId`, and whether `userId` is its member. */
+export interface MembershipLookup {
+  readonly roomId: string;
+  readonly userId: string;
+}
+
+const COLUMNS = ROOM_COLUMNS.split(', ')
+  .map((column) => `r.${column}`)
+  .join(', ');
+
+const FIND_MANY_SQL = `
+  SELECT q.i, ${COLUMNS},
+    EXISTS (SELECT 1 FROM members m WHERE m.room_id = q.room_id AND m.user_id = q.user_id) AS is_member
+  FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(room_id, user_id, i)
+  JOIN rooms r ON r.id = q.room_id`;
+
+/** Answers the lookups, in their order, with one statement. */
+export async function findWithMemberships(
+  sql: SqlExecutor,
+  lookups: readonly MembershipLookup[],
+): Promise<RoomWithMembership[]> {
+  const rows = await sql.query<RoomRow & { i: string | number; is_member: boolean }>(FIND_MANY_SQL, [
+    lookups.map((lookup) => lookup.roomId),
+    lookups.map((lookup) => lookup.userId),
+  ]);
+  const found: RoomWithMembership[] = lookups.map(() => null);
+  for (const row of rows) found[Number(row.i) - 1] = { room: toRoom(row), isMember: row.is_member };
+  return found;
+}
+
+/** At most this many lookups in one statement. */
+export const MAX_LOOKUPS_PER_STATEMENT = 500;
+
+interface PendingLookup extends MembershipLookup {
+  resolve(found: RoomWithMembership): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Batches membership lookups made outside a transaction, as the group commit batches appends:
+ * the first goes at once (no timer, no added latency when idle); those made while a statement is
+ * in flight go together in the next one. A reconnect storm's rejoins cost a round trip per batch
+ * rather than one each. A statement that fails rejects its own lookups only.
+ */
+export class BatchedMembershipReader {
+  private readonly queue: PendingLookup[] = [];
+  private isReading = false;
+
+  constructor(private readonly sql: SqlExecutor) {}
+
+  find(roomId: string, userId: string): Promise<RoomWithMembership> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ roomId, userId, resolve, reject });
+      if (!this.isReading) void this.readAll();
+    });
+  }
+
+  private async readAll(): Promise<void> {
+    this.isReading = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_LOOKUPS_PER_STATEMENT);
+      try {
+        const found = await findWithMemberships(this.sql, batch);
+        batch.forEach((lookup, index) => lookup.resolve(found[index]!));
+      } catch (error) {
+        for (const lookup of batch) lookup.reject(error);
+      }
+    }
+    this.isReading = false;
+  }
+}
