@@ -1,5 +1,5 @@
 import type { RoomWithMembership } from '../domain/ports/repositories.js';
-import { ROOM_COLUMNS, type RoomRow, toRoom } from './room-rows.js';
+import { type RoomRow, roomColumns, toRoom } from './room-rows.js';
 import type { SqlExecutor } from './sql.js';
 
 /** One lookup: the room `roomId`, and whether `userId` is its member. */
@@ -8,12 +8,8 @@ export interface MembershipLookup {
   readonly userId: string;
 }
 
-const COLUMNS = ROOM_COLUMNS.split(', ')
-  .map((column) => `r.${column}`)
-  .join(', ');
-
 const FIND_MANY_SQL = `
-  SELECT q.i, ${COLUMNS},
+  SELECT q.i, ${roomColumns('r')},
     EXISTS (SELECT 1 FROM members m WHERE m.room_id = q.room_id AND m.user_id = q.user_id) AS is_member
   FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(room_id, user_id, i)
   JOIN rooms r ON r.id = q.room_id`;

@@ -4,8 +4,10 @@ import type { NewRoom, RoomRepository, RoomWithMembership } from '../domain/port
 import type { Room } from '../domain/room.js';
 import { findWithMemberships } from './membership-reads.js';
 import { pageOf } from './paging.js';
-import { ROOM_COLUMNS as COLUMNS, type RoomRow, toRoom } from './room-rows.js';
+import { type RoomRow, roomColumns, toRoom } from './room-rows.js';
 import { type SqlExecutor, UNIQUE_VIOLATION, sqlErrorCode } from './sql.js';
+
+const COLUMNS = roomColumns();
 
 /** How membership lookups are answered: one statement each, or batched (see BatchedMembershipReader). */
 type MembershipFinder = (roomId: string, userId: string) => Promise<RoomWithMembership>;

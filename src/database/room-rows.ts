@@ -11,7 +11,12 @@ export interface RoomRow {
   member_count: number;
 }
 
-export const ROOM_COLUMNS = 'id, name, capacity, last_seq, epoch, created_at, member_count';
+const COLUMN_NAMES = ['id', 'name', 'capacity', 'last_seq', 'epoch', 'created_at', 'member_count'];
+
+/** The columns a `RoomRow` is read from, qualified by `table` (an alias) when given. */
+export function roomColumns(table?: string): string {
+  return COLUMN_NAMES.map((column) => (table ? `${table}.${column}` : column)).join(', ');
+}
 
 export function toRoom(row: RoomRow): Room {
   return new Room(row.id, row.name, row.capacity, Number(row.last_seq), row.epoch, row.created_at, row.member_count);

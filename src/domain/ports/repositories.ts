@@ -11,10 +11,10 @@ export interface NewRoom {
   readonly epoch: string;
 }
 
-/** Rooms, as stored. */
 /** A room and whether a user is its member, or null when there is no such room. */
 export type RoomWithMembership = { room: Room; isMember: boolean } | null;
 
+/** Rooms, as stored. */
 export interface RoomRepository {
   /** Throws `RoomExists` when the id is taken. */
   create(room: NewRoom): Promise<Room>;

@@ -129,7 +129,9 @@ export class WsHub implements Pusher {
 
   /** Closes every client (shutdown); each reports its end and is unregistered then. */
   closeAll(code: number, reason: string): void {
-    for (const client of this.clients()) this.close(client, code, reason);
+    this.run(() => {
+      for (const client of this.registry.clients()) client.close(code, reason);
+    });
   }
 
   /** Closes one client after what is queued for it; it reports its end and is unregistered then. */
