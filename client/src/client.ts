@@ -12,7 +12,8 @@ import {
   parseServerFrame,
 } from './protocol.js';
 import { type Request, Requests } from './requests.js';
-import { type EventMap, type JoinOptions, Room, type RoomTransport } from './room.js';
+import { type JoinOptions, Room, type RoomTransport } from './room.js';
+import type { EventMap } from './room-event.js';
 import { type SocketLike, type WebSocketConstructor, globalWebSocket } from './socket.js';
 
 export interface ConnectOptions {
@@ -229,6 +230,7 @@ export class RoomcastClient extends Emitter<ClientEvents> {
   private received(data: unknown): void {
     const frame = parseServerFrame(data);
     if (frame?.op === 'event') this.rooms.get(frame.room)?.deliver(frame);
+    else if (frame?.op === 'presence') this.rooms.get(frame.room)?.updatePresence(frame);
     else if (frame) this.requests.reply(frame);
   }
 

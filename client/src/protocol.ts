@@ -13,7 +13,7 @@ export const CloseCode = {
 } as const;
 
 export type ClientFrame =
-  | { op: 'join'; room: string; since?: number; epoch?: string; types?: readonly string[] }
+  | { op: 'join'; room: string; since?: number; epoch?: string; types?: readonly string[]; presence?: false }
   | { op: 'unsubscribe'; room: string }
   | { op: 'leave'; room: string }
   | { op: 'filter'; room: string; types: readonly string[] | null }
@@ -45,14 +45,29 @@ export interface EventFrame {
   at: string;
 }
 
-export type ServerFrame = OkFrame | ErrorFrame | EventFrame;
+/**
+ * A room's presence, pushed without id or seq (not an event): a snapshot (`users`), a diff
+ * (`joined`, `left`), or above the server's listing limit `count` alone.
+ */
+export interface PresenceFrame {
+  op: 'presence';
+  room: string;
+  count: number;
+  users?: { userId: string; name: string }[];
+  joined?: { userId: string; name: string }[];
+  left?: string[];
+}
+
+export type ServerFrame = OkFrame | ErrorFrame | EventFrame | PresenceFrame;
+
+const SERVER_OPS: readonly string[] = ['ok', 'error', 'event', 'presence'] satisfies ServerFrame['op'][];
 
 /** Parses a server frame; undefined for anything this client does not understand. */
 export function parseServerFrame(data: unknown): ServerFrame | undefined {
   if (typeof data !== 'string') return undefined;
   try {
     const frame = JSON.parse(data) as { op?: unknown };
-    return frame !== null && typeof frame === 'object' && ['ok', 'error', 'event'].includes(frame.op as string)
+    return frame !== null && typeof frame === 'object' && SERVER_OPS.includes(frame.op as string)
       ? (frame as ServerFrame)
       : undefined;
   } catch {

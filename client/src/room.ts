@@ -1,42 +1,9 @@
 import { Emitter } from './emitter.js';
 import { RoomcastError } from './errors.js';
-import type { ClientFrame, EventFrame, OkFrame } from './protocol.js';
+import type { ClientFrame, EventFrame, OkFrame, PresenceFrame } from './protocol.js';
 import type { Settle } from './requests.js';
-
-/** Maps event types to their `data`, for typed handlers: `client.join<{ 'chat.message': { text: string } }>(…)`. */
-export type EventMap = Record<string, unknown>;
-
-/** `data` of the events the server publishes itself. */
-export interface MemberData {
-  readonly userId: string;
-  readonly name: string;
-}
-
-interface ServerEvents {
-  'member.joined': MemberData;
-  'member.left': MemberData;
-  /** A user's first connection to the room opened (where the server announces presence). */
-  'presence.joined': MemberData;
-  /** A user's last connection to the room closed. */
-  'presence.left': MemberData;
-}
-
-/** One room event, as stored by the server. */
-export interface RoomEvent<T extends string = string, D = unknown> {
-  readonly room: string;
-  readonly seq: number;
-  readonly type: T;
-  readonly data: D;
-  readonly sender: string;
-  readonly at: string;
-}
-
-type AllEvents<E extends object> = E & ServerEvents;
-
-/** The events of a room whose types are described by `E`: a union that narrows on `type`. */
-export type RoomEventOf<E extends object> = {
-  [K in keyof AllEvents<E> & string]: RoomEvent<K, AllEvents<E>[K]>;
-}[keyof AllEvents<E> & string];
+import type { EventMap, RoomEventOf } from './room-event.js';
+import { type PresenceChange, type RoomPresence, applyPresence } from './room-presence.js';
 
 /** What a successful (re)join reported. */
 export interface JoinInfo {
@@ -54,6 +21,8 @@ export interface JoinOptions {
   readonly since?: number;
   /** The epoch `since` belongs to. */
   readonly epoch?: string;
+  /** Keep `room.presence` and the `presence` event (default true); false: the server sends this room no presence. */
+  readonly presence?: boolean;
 }
 
 export interface RoomEvents<E extends object> {
@@ -63,6 +32,8 @@ export interface RoomEvents<E extends object> {
   joined: JoinInfo;
   /** Missed events could not all be replayed (history trimmed, or another epoch): refetch state. */
   'recovery-failed': JoinInfo;
+  /** Each presence update: a snapshot after every join, then diffs. */
+  presence: PresenceChange;
   /** The server refused the join; the room is no longer joined. */
   error: RoomcastError;
 }
@@ -87,6 +58,8 @@ export class Room<E extends object = EventMap> extends Emitter<RoomEvents<E>> {
   private types: readonly string[] | null;
   private lastSeq: number | undefined;
   private lastEpoch: string | undefined;
+  private readonly wantsPresence: boolean;
+  private currentPresence: RoomPresence | undefined;
   /** Joined on the current connection: its events may be delivered. */
   private isLive = false;
   private isActive = true;
@@ -100,6 +73,7 @@ export class Room<E extends object = EventMap> extends Emitter<RoomEvents<E>> {
     this.types = options.types ? [...options.types] : null;
     this.lastSeq = options.since;
     this.lastEpoch = options.epoch;
+    this.wantsPresence = options.presence ?? true;
     this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }));
     // Awaiting `ready` is optional: an unobserved refusal must not surface as an unhandled rejection.
     this.ready.catch(() => undefined);
@@ -113,6 +87,11 @@ export class Room<E extends object = EventMap> extends Emitter<RoomEvents<E>> {
   /** The epoch of the room's event stream, from the last join. */
   get epoch(): string | undefined {
     return this.lastEpoch;
+  }
+
+  /** Who is connected to the room now; undefined until the first snapshot (always, with `presence: false`). */
+  get presence(): RoomPresence | undefined {
+    return this.currentPresence;
   }
 
   /** Publishes an event; resolves with its seq, rejects with the server's error code. */
@@ -152,6 +131,7 @@ export class Room<E extends object = EventMap> extends Emitter<RoomEvents<E>> {
       ...(this.types && { types: this.types }),
       ...(this.lastSeq !== undefined && { since: this.lastSeq }),
       ...(this.lastSeq !== undefined && this.lastEpoch !== undefined && { epoch: this.lastEpoch }),
+      ...(!this.wantsPresence && { presence: false as const }),
     };
     this.transport.join(frame, (result) =>
       result instanceof RoomcastError ? this.refused(result) : this.joined(result),
@@ -166,7 +146,14 @@ export class Room<E extends object = EventMap> extends Emitter<RoomEvents<E>> {
     this.emit('event', { room, seq, type, data, sender, at } as RoomEventOf<E>);
   }
 
-  /** The connection ended; events wait for the next join. */
+  /** A presence frame for this room: a snapshot replaces the state, a diff changes it. */
+  updatePresence(frame: PresenceFrame): void {
+    const change = applyPresence(this.currentPresence, frame);
+    this.currentPresence = change.presence;
+    this.emit('presence', change);
+  }
+
+  /** The connection ended; events wait for the next join, and presence for its snapshot. */
   disconnected(): void {
     this.isLive = false;
   }

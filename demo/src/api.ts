@@ -57,12 +57,6 @@ export class Api {
     return call('GET', `/v1/rooms/${encodeURIComponent(id)}`, this.token());
   }
 
-  /** Users connected to the room now. */
-  async listPresence(roomId: string): Promise<Member[]> {
-    return (await call<{ items: Member[] }>('GET', `/v1/rooms/${encodeURIComponent(roomId)}/presence`, this.token()))
-      .items;
-  }
-
   async listMembers(roomId: string): Promise<Member[]> {
     const path = `/v1/rooms/${encodeURIComponent(roomId)}/members?limit=200`;
     return (await call<{ items: Member[] }>('GET', path, this.token())).items;

@@ -9,18 +9,14 @@ export type ChatEvents = { 'chat.message': { text: string } };
 const ACTIVITY = {
   'member.joined': 'joined',
   'member.left': 'left',
-  'presence.joined': 'is here',
-  'presence.left': 'went away',
 } as const;
 
 /** How many earlier events a room shows when it is opened. */
 const HISTORY = 50;
 
-/** One open room: its events, its members, the message box. */
+/** One open room: its events, its members (marked when present), the message box. */
 export class RoomView {
   private readonly members = new Map<string, string>();
-  /** Users with a connection to the room right now. */
-  private readonly present = new Set<string>();
   private room: Room<ChatEvents> | undefined;
   /** Events up to this seq arrived in a replay after a reconnect. */
   private caughtUpTo = 0;
@@ -36,6 +32,7 @@ export class RoomView {
     $('#room-title').textContent = this.roomId;
     $('#events').replaceChildren();
     $('#members').replaceChildren();
+    $('#present-count').textContent = '';
     $('#room').hidden = false;
     const summary = await this.api.getRoom(this.roomId);
     $('#room-title').textContent = summary.name;
@@ -47,15 +44,12 @@ export class RoomView {
     this.room = room;
     room.on('event', (event) => this.show(event));
     room.on('joined', (info) => this.joined(info));
+    // Presence is state: each join's snapshot, then diffs, kept in room.presence.
+    room.on('presence', () => this.showMembers());
     room.on('recovery-failed', () => this.status('Some missed events are no longer kept: showing live events only.'));
     room.on('error', (error) => notify(`Room ${this.roomId}: ${error.code}: ${error.message}`));
     await room.ready;
-    const [members, present] = await Promise.all([
-      this.api.listMembers(this.roomId),
-      this.api.listPresence(this.roomId),
-    ]);
-    for (const member of members) this.members.set(member.userId, member.name);
-    for (const user of present) this.present.add(user.userId);
+    for (const member of await this.api.listMembers(this.roomId)) this.members.set(member.userId, member.name);
     this.showMembers();
   }
 
@@ -109,10 +103,8 @@ export class RoomView {
   }
 
   private track(type: keyof typeof ACTIVITY, user: MemberData): void {
-    if (type === 'member.joined' || type === 'presence.joined') this.members.set(user.userId, user.name);
-    if (type === 'member.left') this.members.delete(user.userId);
-    if (type === 'presence.joined') this.present.add(user.userId);
-    if (type === 'presence.left' || type === 'member.left') this.present.delete(user.userId);
+    if (type === 'member.joined') this.members.set(user.userId, user.name);
+    else this.members.delete(user.userId);
     this.showMembers();
   }
 
@@ -126,11 +118,14 @@ export class RoomView {
     list.scrollTop = list.scrollHeight;
   }
 
+  /** Members, each marked online when present; above the server's listing limit presence is a count alone. */
   private showMembers(): void {
+    const presence = this.room?.presence;
     const items = [...this.members].map(([userId, name]) =>
-      element('li', { text: name, data: { user: userId, online: String(this.present.has(userId)) } }),
+      element('li', { text: name, data: { user: userId, online: String(presence?.users?.has(userId) ?? false) } }),
     );
     $('#members').replaceChildren(...items);
+    $('#present-count').textContent = presence ? `${presence.count} here` : '';
   }
 
   private nameOf(userId: string): string {

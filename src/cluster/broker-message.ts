@@ -1,9 +1,12 @@
+import type { PresenceUpdate } from '../domain/presence-update.js';
 import type { RoomEvent } from '../domain/room-event.js';
+import { isPresenceUpdate } from './presence-message.js';
 
-/** What one node tells the others: a stored event to deliver, or a user's subscriptions to end. */
+/** What one node tells the others: a stored event to deliver, a user's subscriptions to end, or a room's presence. */
 export type BrokerMessage =
   | { readonly node: string; readonly event: RoomEvent }
-  | { readonly node: string; readonly eviction: { readonly room: string; readonly user: string } };
+  | { readonly node: string; readonly eviction: { readonly room: string; readonly user: string } }
+  | { readonly node: string; readonly presence: PresenceUpdate };
 
 /** One JSON text per message; the event's time travels as an ISO string, its data once (as `data`). */
 export function encodeBrokerMessage(message: BrokerMessage): string {
@@ -27,6 +30,8 @@ export function decodeBrokerMessage(text: string): BrokerMessage | undefined {
     return { node: parsed.node, event: { ...parsed.event, at: new Date(parsed.event.at) } };
   }
   if ('eviction' in parsed && isEviction(parsed.eviction)) return { node: parsed.node, eviction: parsed.eviction };
+  if ('presence' in parsed && isPresenceUpdate(parsed.presence))
+    return { node: parsed.node, presence: parsed.presence };
   return undefined;
 }
 

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { BrokerListener, ClusterBroker } from '../domain/ports/cluster-broker.js';
 import type { HealthCheck } from '../domain/ports/health.js';
+import type { PresenceUpdate } from '../domain/presence-update.js';
 import type { RoomEvent } from '../domain/room-event.js';
 import { type BrokerMessage, decodeBrokerMessage, encodeBrokerMessage } from './broker-message.js';
 
@@ -55,6 +56,10 @@ export class RedisBroker implements ClusterBroker, HealthCheck {
     this.publish(`eviction:${roomId}:${userId}`, { node: this.nodeId, eviction: { room: roomId, user: userId } });
   }
 
+  publishPresence(update: PresenceUpdate): void {
+    this.publish(`presence:${update.snapshot.room}`, { node: this.nodeId, presence: update });
+  }
+
   async isHealthy(): Promise<boolean> {
     return this.isSubscribed && this.publisher.status === 'ready';
   }
@@ -89,6 +94,7 @@ export class RedisBroker implements ClusterBroker, HealthCheck {
     }
     if (message.node === this.nodeId) return;
     if ('event' in message) listener.onEvent(message.event);
+    else if ('presence' in message) listener.onPresence(message.presence);
     else listener.onEviction(message.eviction.room, message.eviction.user);
   }
 }

@@ -66,6 +66,11 @@ export class RedisPresence implements PresenceTracker, HealthCheck {
     this.listeners.add(listener);
   }
 
+  /** The changes enqueued so far have been sent to Redis one by one, or left to the next resync. */
+  synced(): Promise<void> {
+    return this.chain;
+  }
+
   inRoom(roomId: string): Promise<PresentUser[]> {
     return this.store.inRoom(roomId);
   }

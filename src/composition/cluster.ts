@@ -55,6 +55,7 @@ export function registerCluster(
     (get) => new ClusterPusher(get(TOKENS.sequencedDelivery), get(TOKENS.hub), get(TOKENS.broker)),
   );
   provide(container, TOKENS.pusher, (get) => get(TOKENS.clusterPusher));
+  provide(container, TOKENS.presencePusher, (get) => get(TOKENS.clusterPusher));
   provide(container, TOKENS.roomFeed, (get) => get(TOKENS.sequencedDelivery));
   provide(container, TOKENS.clusterHealth, (get) => [get(TOKENS.broker), get(TOKENS.redisPresence)]);
   provide(container, TOKENS.rateLimitStore, () => ({

@@ -37,7 +37,8 @@ const environmentSchema = z
     HISTORY_MAX_EVENTS: z.coerce.number().int().min(0).default(10_000),
     HISTORY_MAX_AGE: z.coerce.number().int().min(0).default(0),
     HISTORY_TRIM_INTERVAL_MS: positiveInt(30_000),
-    PRESENCE_EVENTS: z.enum(['0', '1']).default('1'),
+    PRESENCE_DIFF_MS: positiveInt(250),
+    PRESENCE_MAX_LISTED: z.coerce.number().int().min(0).default(100),
     PRESENCE_TTL_MS: positiveInt(15_000),
   })
   .refine((env) => env.NODE_ENV !== 'production' || env.AUTH_SECRET !== undefined, {
@@ -85,8 +86,10 @@ export interface Config {
   /** Seconds an event is kept; undefined: forever (HISTORY_MAX_AGE=0). */
   readonly historyMaxAgeSeconds: number | undefined;
   readonly historyTrimIntervalMs: number;
-  /** Store and push `presence.joined` / `presence.left` events. */
-  readonly presenceEvents: boolean;
+  /** How long a room gathers presence changes before its subscribers get one diff. */
+  readonly presenceDiffMs: number;
+  /** Above this many present users, presence frames carry the count alone. */
+  readonly presenceMaxListed: number;
   /** Across nodes: a node silent this long is dead and its connections leave presence. */
   readonly presenceTtlMs: number;
 }
@@ -129,7 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     historyMaxEvents: e.HISTORY_MAX_EVENTS || undefined,
     historyMaxAgeSeconds: e.HISTORY_MAX_AGE || undefined,
     historyTrimIntervalMs: e.HISTORY_TRIM_INTERVAL_MS,
-    presenceEvents: e.PRESENCE_EVENTS === '1',
+    presenceDiffMs: e.PRESENCE_DIFF_MS,
+    presenceMaxListed: e.PRESENCE_MAX_LISTED,
     presenceTtlMs: e.PRESENCE_TTL_MS,
   };
 }

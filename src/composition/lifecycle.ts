@@ -18,10 +18,7 @@ export async function startNode(
   node: NodeDescription,
 ): Promise<number> {
   const get = resolverFor(container);
-  if (config.presenceEvents) {
-    const announce = get(TOKENS.announcePresence);
-    get(TOKENS.presence).onChange((roomId, user, change) => announce.execute(roomId, user, change));
-  }
+  get(TOKENS.presenceFeed).deliverTo(get(TOKENS.presencePusher));
   if (container.isRegistered(TOKENS.clusterPusher)) get(TOKENS.clusterPusher).start();
   get(TOKENS.trimHistory).runEvery(config.historyTrimIntervalMs, {
     trimmed: (deleted) => logger.info({ deleted }, 'history trimmed'),
@@ -34,7 +31,7 @@ export async function startNode(
 
 /**
  * Stops the node, in order: new work refused and, after the drain, every connection closed
- * (1001); presence withdrawn and announced (the other nodes see who left at once); in-flight
+ * (1001); presence withdrawn and its last changes pushed (the other nodes see who left at once); in-flight
  * requests finished; background work stopped; then the database closed, when this node opened it.
  */
 export async function stopNode(container: DependencyContainer, logger: Logger, ownsDatabase: boolean): Promise<void> {
@@ -42,7 +39,7 @@ export async function stopNode(container: DependencyContainer, logger: Logger, o
   const webServer = get(TOKENS.webServer);
   await webServer.closeConnections();
   await get(TOKENS.presence).stop();
-  await get(TOKENS.announcePresence).settled();
+  await get(TOKENS.presenceFeed).flush();
   await webServer.finishRequests();
   await get(TOKENS.trimHistory).stop();
   if (container.isRegistered(TOKENS.clusterPusher)) await get(TOKENS.clusterPusher).stop();

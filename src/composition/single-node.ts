@@ -12,6 +12,7 @@ export function registerSingleNode(container: DependencyContainer, logger: Logge
     () => new LocalPresence((error) => logger.error({ err: error }, 'a presence listener failed')),
   );
   provide(container, TOKENS.pusher, (get) => get(TOKENS.hub));
+  provide(container, TOKENS.presencePusher, (get) => get(TOKENS.hub));
   provide(container, TOKENS.roomFeed, () => IN_PROCESS_FEED);
   provide(container, TOKENS.clusterHealth, () => []);
   provide(container, TOKENS.rateLimitStore, () => ({ kind: 'memory' }));

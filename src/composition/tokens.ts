@@ -5,12 +5,12 @@ import type { RedisPresence } from '../cluster/redis-presence.js';
 import type { SqlDatabase } from '../database/sql.js';
 import type { HealthCheck } from '../domain/ports/health.js';
 import type { PresenceTracker } from '../domain/ports/presence.js';
-import type { Pusher } from '../domain/ports/pusher.js';
+import type { PresencePusher, Pusher } from '../domain/ports/pusher.js';
 import type { UnitOfWork } from '../domain/ports/repositories.js';
 import type { RoomFeed } from '../domain/ports/room-feed.js';
-import type { AnnouncePresence } from '../usecase/announce-presence.js';
 import type { ClusterPusher } from '../usecase/cluster-pusher.js';
 import type { OrderedPublisher } from '../usecase/ordered-publisher.js';
+import type { PresenceFeed } from '../usecase/presence-feed.js';
 import type { ResumeRoom } from '../usecase/resume-room.js';
 import type { SequencedDelivery } from '../usecase/sequenced-delivery.js';
 import type { TrimHistory } from '../usecase/trim-history.js';
@@ -34,6 +34,9 @@ export const TOKENS = {
   unitOfWork: token<UnitOfWork>('unitOfWork'),
   hub: token<WsHub>('hub'),
   presence: token<PresenceTracker>('presence'),
+  presenceFeed: token<PresenceFeed>('presenceFeed'),
+  /** Where presence updates go: the Hub, or in a cluster the Hub and the other nodes. */
+  presencePusher: token<PresencePusher>('presencePusher'),
   pusher: token<Pusher>('pusher'),
   roomFeed: token<RoomFeed>('roomFeed'),
   /** What `/readyz` checks besides the database: the broker and presence in a cluster. */
@@ -45,7 +48,6 @@ export const TOKENS = {
   sequencedDelivery: token<SequencedDelivery>('sequencedDelivery'), // in a cluster only
   clusterPusher: token<ClusterPusher>('clusterPusher'), // in a cluster only
   publisher: token<OrderedPublisher>('publisher'),
-  announcePresence: token<AnnouncePresence>('announcePresence'),
   roomUseCases: token<RoomUseCases>('roomUseCases'),
   resumeRoom: token<ResumeRoom>('resumeRoom'),
   trimHistory: token<TrimHistory>('trimHistory'),

@@ -3,7 +3,6 @@ import type { DependencyContainer } from 'tsyringe';
 import type { Presence } from '../domain/ports/presence.js';
 import type { Pusher } from '../domain/ports/pusher.js';
 import type { UnitOfWork } from '../domain/ports/repositories.js';
-import { AnnouncePresence } from '../usecase/announce-presence.js';
 import { CreateRoom } from '../usecase/create-room.js';
 import { GetPresence } from '../usecase/get-presence.js';
 import { GetRoom } from '../usecase/get-room.js';
@@ -13,6 +12,7 @@ import { ListEvents } from '../usecase/list-events.js';
 import { ListMembers } from '../usecase/list-members.js';
 import { ListRooms } from '../usecase/list-rooms.js';
 import { OrderedPublisher } from '../usecase/ordered-publisher.js';
+import { PresenceFeed } from '../usecase/presence-feed.js';
 import { PublishEvent } from '../usecase/publish-event.js';
 import { PublishEventBatch } from '../usecase/publish-event-batch.js';
 import { ResumeRoom } from '../usecase/resume-room.js';
@@ -33,9 +33,17 @@ export function registerUseCases(container: DependencyContainer, config: Config,
   });
   provide(
     container,
-    TOKENS.announcePresence,
+    TOKENS.presenceFeed,
     (get) =>
-      new AnnouncePresence(get(TOKENS.publisher), (error) => logger.error({ err: error }, 'presence event failed')),
+      new PresenceFeed(get(TOKENS.presence), {
+        diffMs: config.presenceDiffMs,
+        maxListed: config.presenceMaxListed,
+        reportError: (error) =>
+          logger.warn(
+            { reason: error instanceof Error ? error.message : String(error) },
+            'reading presence failed; retrying',
+          ),
+      }),
   );
   const retention = { maxEventsPerRoom: config.historyMaxEvents, maxAgeSeconds: config.historyMaxAgeSeconds };
   provide(container, TOKENS.trimHistory, (get) => new TrimHistory(get(TOKENS.unitOfWork), retention));

@@ -16,7 +16,7 @@ export function registerWebSocket(container: DependencyContainer, config: Config
       new WsHub(
         (error) => logger.error({ err: error }, 'hub command failed'),
         config.sendQueueLimitBytes,
-        get(TOKENS.presence),
+        get(TOKENS.presenceFeed),
       ),
   );
   provide(container, TOKENS.gateway, (get) => {
@@ -29,6 +29,7 @@ export function registerWebSocket(container: DependencyContainer, config: Config
         leaveRoom,
         publishEvent,
         maxSubscriptions: config.maxSubscriptionsPerConnection,
+        presenceSynced: () => get(TOKENS.presenceFeed).synced(),
         opLimiter: new KeyedRateLimiter(config.wsOpsLimit),
       },
       allowedOrigins: config.allowedOrigins,

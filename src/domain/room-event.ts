@@ -28,11 +28,9 @@ const RESERVED_TYPE_PREFIXES = ['member.', 'presence.'];
 
 export const MEMBER_JOINED = 'member.joined';
 export const MEMBER_LEFT = 'member.left';
-export const PRESENCE_JOINED = 'presence.joined';
-export const PRESENCE_LEFT = 'presence.left';
 
-/** The events the server emits about a user. */
-export type UserEventType = typeof MEMBER_JOINED | typeof MEMBER_LEFT | typeof PRESENCE_JOINED | typeof PRESENCE_LEFT;
+/** The events the server stores about a user. (`presence.` stays reserved: presence is pushed as state, not stored.) */
+export type UserEventType = typeof MEMBER_JOINED | typeof MEMBER_LEFT;
 
 /** The server's event about a user in a room: `data` is `{userId, name}`, and the user is its sender. */
 export function userEvent(roomId: string, type: UserEventType, user: Pick<User, 'id' | 'name'>): NewRoomEvent {

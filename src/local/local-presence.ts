@@ -31,6 +31,9 @@ export class LocalPresence implements PresenceTracker {
     return this.counts.inRoom(roomId);
   }
 
+  /** Counted here and now: nothing to wait for. */
+  async synced(): Promise<void> {}
+
   /** Nothing to hand back: this node's counts die with it. */
   async stop(): Promise<void> {}
 

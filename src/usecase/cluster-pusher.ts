@@ -1,5 +1,6 @@
 import type { BrokerListener, ClusterBroker } from '../domain/ports/cluster-broker.js';
-import type { Pusher } from '../domain/ports/pusher.js';
+import type { PresencePusher, Pusher } from '../domain/ports/pusher.js';
+import type { PresenceUpdate } from '../domain/presence-update.js';
 import type { RoomEvent } from '../domain/room-event.js';
 import type { SequencedDelivery } from './sequenced-delivery.js';
 
@@ -7,12 +8,13 @@ import type { SequencedDelivery } from './sequenced-delivery.js';
  * The Pusher of a node in a cluster, and the broker's listener: this node's events go to its own
  * subscribers at once and to the other nodes through the broker; the other nodes' events come
  * back through the same seq-ordered delivery, so that each subscriber sees every seq once, in order.
+ * Presence updates go to this node's subscribers and to the other nodes', as they come.
  */
-export class ClusterPusher implements Pusher, BrokerListener {
+export class ClusterPusher implements Pusher, PresencePusher, BrokerListener {
   constructor(
     private readonly delivery: SequencedDelivery,
-    /** This node's Hub: evictions need no ordering. */
-    private readonly hub: Pusher,
+    /** This node's Hub: evictions and presence need no seq ordering. */
+    private readonly hub: Pusher & PresencePusher,
     private readonly broker: ClusterBroker,
   ) {}
 
@@ -31,12 +33,21 @@ export class ClusterPusher implements Pusher, BrokerListener {
     this.broker.publishEviction(roomId, userId);
   }
 
+  pushPresence(update: PresenceUpdate): void {
+    this.hub.pushPresence(update);
+    this.broker.publishPresence(update);
+  }
+
   onEvent(event: RoomEvent): void {
     this.delivery.accept(event);
   }
 
   onEviction(roomId: string, userId: string): void {
     this.hub.evict(roomId, userId);
+  }
+
+  onPresence(update: PresenceUpdate): void {
+    this.hub.pushPresence(update);
   }
 
   onSubscribed(): void {

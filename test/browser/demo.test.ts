@@ -60,7 +60,7 @@ async function signIn(page: Page, server: TestServer, name: string): Promise<voi
 const shownSeqs = (page: Page) =>
   page.$$eval('#events li[data-seq]', (items) => items.map((item) => Number(item.getAttribute('data-seq'))));
 
-/** The page shows seq 1, 2, 3, … each once, in order (the server's presence events count too). */
+/** The page shows seq 1, 2, 3, … each once, in order (membership events count too; presence is no event). */
 async function expectEverySeqOnce(page: Page): Promise<void> {
   const seqs = await shownSeqs(page);
   expect(seqs).toEqual(seqRange(1, seqs.at(-1) ?? 0));
@@ -69,6 +69,14 @@ async function expectEverySeqOnce(page: Page): Promise<void> {
 /** Waits until the page shows an event with this text. */
 const eventText = (page: Page, text: string) =>
   page.waitForSelector(`#events li[data-seq]:has-text(${JSON.stringify(text)})`, { timeout: WAIT_MS });
+
+/** Waits until the page marks `userId` in its member list as present (true) or not (false). */
+const presence = (page: Page, userId: string, isPresent: boolean) =>
+  page.waitForSelector(`#members li[data-user=${userId}][data-online=${isPresent}]`, { timeout: WAIT_MS });
+
+/** Waits until the page counts this many users present in the room. */
+const presentCount = (page: Page, count: number) =>
+  page.waitForSelector(`#present-count:has-text("${count} here")`, { timeout: WAIT_MS });
 
 /** Waits until the page shows events up to `lastSeq`. */
 const shownUpTo = (page: Page, lastSeq: number) =>
@@ -155,6 +163,10 @@ describe.skipIf(!executablePath)(`the demo page in Chromium ${executablePath ? '
     await bob.waitForSelector('#members li[data-user=ann]');
     await ann.waitForSelector('#members li[data-user=bob]');
     await eventText(ann, 'Bob joined');
+    // Bob learns who is here from his snapshot, Ann learns of Bob from a diff.
+    await presence(bob, 'ann', true);
+    await presence(ann, 'bob', true);
+    for (const page of [ann, bob]) await presentCount(page, 2);
 
     await ann.fill('#post input[name=text]', 'hello from Ann');
     await ann.click('#post button');
@@ -162,6 +174,9 @@ describe.skipIf(!executablePath)(`the demo page in Chromium ${executablePath ? '
     await bob.fill('#post input[name=text]', 'hi Ann');
     await bob.press('#post input[name=text]', 'Enter');
     await eventText(ann, 'hi Ann');
+    // Presence is no event: the list shows membership and chat only.
+    const types = await ann.$$eval('#events li[data-seq]', (items) => items.map((item) => item.dataset.type));
+    expect(new Set(types)).toEqual(new Set(['member.joined', 'chat.message']));
   });
 
   it('shows an event published over REST in both pages', async () => {
@@ -187,6 +202,9 @@ describe.skipIf(!executablePath)(`the demo page in Chromium ${executablePath ? '
       await page.waitForSelector('#connection[data-state=open]');
       await expectEverySeqOnce(page);
     }
+    // Each rejoin's snapshot brings both back.
+    await presence(ann, 'bob', true);
+    await presence(bob, 'ann', true);
   });
 
   it('catches up on the events published while the server was down, once it is back on the same port', async () => {
@@ -216,5 +234,13 @@ describe.skipIf(!executablePath)(`the demo page in Chromium ${executablePath ? '
     }
     await mkdir('test-results', { recursive: true });
     await ann.screenshot({ path: 'test-results/demo.png', fullPage: true });
+  });
+
+  it('marks someone who closes the page as gone, without a line in the event list', async () => {
+    const shown = (await shownSeqs(ann)).length;
+    await bob.close();
+    await presence(ann, 'bob', false);
+    await presentCount(ann, 1);
+    expect(await shownSeqs(ann)).toHaveLength(shown);
   });
 });

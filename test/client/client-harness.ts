@@ -3,6 +3,7 @@ import {
   type ConnectOptions,
   type ConnectionState,
   type Environment,
+  type PresenceChange,
   type Room,
   type RoomcastClient,
   connect,
@@ -65,6 +66,34 @@ export function delivered(room: Room, events: readonly RoomEvent[], seq: number,
     deliveries(room),
     timeoutMs,
     `event ${seq} delivered in ${room.id}`,
+  );
+}
+
+/** Every presence update a room emitted, in order. */
+export function recordPresence(room: Room): PresenceChange[] {
+  const changes: PresenceChange[] = [];
+  room.on('presence', (change) => changes.push(change));
+  return changes;
+}
+
+/** The ids of the users a room's presence lists, sorted; undefined before its first snapshot or with a count alone. */
+export const presentIds = (room: Room): string[] | undefined =>
+  room.presence?.users && [...room.presence.users.keys()].sort();
+
+/** Fires on each presence update of the room (after `room.presence` changed). */
+export const presenceUpdates =
+  (room: Room): Signal =>
+  (wake) =>
+    room.on('presence', wake);
+
+/** Resolves once the room's presence lists exactly `userIds` (in any order): checked now and at each presence update. */
+export function presentAre(room: Room, userIds: readonly string[], timeoutMs = 10_000): Promise<void> {
+  const wanted = JSON.stringify([...userIds].sort());
+  return when(
+    () => JSON.stringify(presentIds(room)) === wanted && room.presence?.count === userIds.length,
+    presenceUpdates(room),
+    timeoutMs,
+    `presence in ${room.id} listing ${wanted}`,
   );
 }
 

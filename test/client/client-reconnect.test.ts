@@ -84,7 +84,7 @@ describe('reconnecting', () => {
     await when(() => ticks() === 150, deliveries(room), 20_000, 'all 150 ticks delivered');
 
     expect(seqsOfType(events, 'tick')).toEqual(published);
-    // Every event of the room (the server's presence events too, if it announces them): once, in order, no gap.
+    // Every event of the room (membership included; presence is no event): once, in order, no gap.
     expect(events.map((event) => event.seq)).toEqual(seqRange(liveAfter + 1, events.at(-1)!.seq));
     expect(retries.map((retry) => retry.closeCode)).toEqual([1001, 1011, 1013]);
     expect(states).toEqual(['connecting', 'open', ...Array(3).fill(['reconnecting', 'open']).flat()]);

@@ -14,14 +14,13 @@ let server: TestServer;
 let service: string;
 
 beforeAll(async () => {
-  // Presence on: each drop and rejoin is a change of the rooms' presence, under way during the storm.
-  server = await startTestServer({ PRESENCE_EVENTS: '1' });
+  server = await startTestServer();
   service = await signToken('backend', { scope: 'service' });
 });
 afterAll(() => server?.stop());
 
 describe('a reconnect storm', () => {
-  it('every client drops at once, rejoins with since while publishing goes on, and ends with exactly 1..N', async () => {
+  it('every client drops at once, rejoins with since while publishing goes on, and ends with exactly 1..N and whole presence', async () => {
     const observers: ResumingSubscriber[] = [];
     const clients: ResumingSubscriber[] = [];
     for (const room of ROOMS) {
@@ -43,9 +42,15 @@ describe('a reconnect storm', () => {
       ROOMS.map((room) => publishOverRest(server.baseUrl, service, room, EVENTS_PER_ROOM, 2)),
     );
     await Promise.all(observers.map((observer, r) => observer.reached(joinsDone[r]! + DROP_AT)));
+    const presenceBefore = clients.map((client) => client.presenceFrames.length);
     for (const client of clients) client.disconnect(true);
     const rejoins = await Promise.all(clients.map((client) => client.join()));
     await publishing;
+    // Presence is whole again on every client: the whole room, from a snapshot and a few coalesced diffs.
+    await Promise.all(clients.map((client) => client.seesPresent(PER_ROOM)));
+    const presenceFrames = clients.map((client, i) => client.presenceFrames.length - presenceBefore[i]!);
+    // One frame per change would be 2 × PER_ROOM here.
+    expect(Math.max(...presenceFrames)).toBeLessThan(PER_ROOM);
 
     for (const [r, room] of ROOMS.entries()) {
       const lastSeq = await roomLastSeq(server.baseUrl, service, room);

@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 
-/** Server settings for the demo: development mode (no AUTH_SECRET: dev tokens), the demo page on, presence announced. */
+/** Server settings for the demo: development mode (no AUTH_SECRET: dev tokens), the demo page on. */
 export const DEMO_SERVER_ENV: Readonly<Record<string, string>> = {
   AUTH_SECRET: '',
   NODE_ENV: 'development',
   DEMO: '1',
-  PRESENCE_EVENTS: '1',
 };
 
 /** Debian's Chromium, which CI installs with apt (.ci/run); CHROMIUM_PATH names another one. */

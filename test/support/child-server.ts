@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestDatabase, postgresTestDatabase } from './databases.js';
 import { serviceUrl } from './services.js';
-import { GENEROUS_RATE_LIMITS, NO_PRESENCE_EVENTS, NO_SHUTDOWN_DRAIN } from './test-server.js';
+import { GENEROUS_RATE_LIMITS, NO_SHUTDOWN_DRAIN } from './test-server.js';
 import { TEST_SECRET } from './tokens.js';
 
 /** roomcast running as a real process (src/main.ts through tsx), as an operator runs it. */
@@ -55,7 +55,6 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Chi
       DATABASE_URL: database?.url ?? '',
       DATA_DIR: dataDir,
       ...GENEROUS_RATE_LIMITS,
-      ...NO_PRESENCE_EVENTS,
       ...NO_SHUTDOWN_DRAIN,
       ...env,
       LOG_LEVEL: 'info',

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { presenceFromFrames } from './presence-state.js';
 import { bearer } from './rest.js';
 
 /** The `ok` (or `error`) reply to a join, as the server sent it. */
@@ -33,6 +34,8 @@ export class ResumingSubscriber {
   readonly joins: { readonly since: number; readonly reply: JoinReply }[] = [];
   /** The close code of each connection that has ended, in order. */
   readonly closeCodes: number[] = [];
+  /** Every `presence` push received, over all connections, in order. */
+  readonly presenceFrames: Record<string, unknown>[] = [];
   epoch: string | undefined;
   private link: Link | undefined;
   private readonly closings: Promise<void>[] = [];
@@ -135,16 +138,35 @@ export class ResumingSubscriber {
 
   /** Resolves once the last seq received is at least `seq`; rejects after `timeoutMs`. */
   reached(seq: number, timeoutMs = 30_000): Promise<void> {
+    return this.until(
+      () => this.lastSeq >= seq,
+      timeoutMs,
+      () => `reached seq ${this.lastSeq}, not ${seq}`,
+    );
+  }
+
+  /** Resolves once the presence frames received tell `count` users present; rejects after `timeoutMs`. */
+  seesPresent(count: number, timeoutMs = 30_000): Promise<void> {
+    const seen = () => presenceFromFrames(this.presenceFrames)?.count;
+    return this.until(
+      () => seen() === count,
+      timeoutMs,
+      () => `saw ${seen()} present, not ${count}`,
+    );
+  }
+
+  /** Resolves once `probe` holds, checked now and on each frame; rejects after `timeoutMs` with `what` went wrong. */
+  private until(probe: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = () => {
-        if (this.lastSeq < seq) return;
+        if (!probe()) return;
         clearTimeout(timer);
         this.waiters = this.waiters.filter((waiter) => waiter !== check);
         resolve();
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((waiter) => waiter !== check);
-        reject(new Error(`${this.name} reached seq ${this.lastSeq}, not ${seq}, within ${timeoutMs} ms`));
+        reject(new Error(`${this.name} ${what()} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiters.push(check);
       check();
@@ -165,6 +187,12 @@ export class ResumingSubscriber {
       if (!link.hasReply) this.problems.push(`${this.name}: event ${String(frame.seq)} before the join reply`);
       if (frame.room === this.room) this.seqs.push(frame.seq as number);
       this.checkTrigger();
+      this.notify();
+      return undefined;
+    }
+    if (frame.op === 'presence') {
+      if (!link.hasReply) this.problems.push(`${this.name}: presence before the join reply`);
+      this.presenceFrames.push(frame);
       this.notify();
       return undefined;
     }

@@ -28,16 +28,10 @@ export const GENEROUS_RATE_LIMITS = {
   REST_CALLS_BURST: '2000000',
 };
 
-/**
- * Tests of other features compare whole event streams; `presence.*` events (on by default) would
- * interleave with them. The presence tests turn them on.
- */
-export const NO_PRESENCE_EVENTS = { PRESENCE_EVENTS: '0' };
-
 /** Tests stop servers all the time; the shutdown tests set their own drain window. */
 export const NO_SHUTDOWN_DRAIN = { SHUTDOWN_DRAIN_MS: '0' };
 
-/** Test settings: a fixed secret, port 0, quiet logs, generous rate limits, no presence events, no drain window; `env` overrides any of them. */
+/** Test settings: a fixed secret, port 0, quiet logs, generous rate limits, no drain window; `env` overrides any of them. */
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
@@ -46,7 +40,6 @@ export function testConfig(env: Record<string, string> = {}): Config {
     AUTH_SECRET: TEST_SECRET,
     LOG_LEVEL: 'silent',
     ...GENEROUS_RATE_LIMITS,
-    ...NO_PRESENCE_EVENTS,
     ...NO_SHUTDOWN_DRAIN,
     ...env,
   });

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { presenceFromFrames } from './presence-state.js';
 
 /** A JSON frame as the server sent it. */
 export type ServerFrame = Record<string, unknown> & { op: string };
@@ -44,11 +45,14 @@ export class WsTestClient {
     return this.frames.filter((frame) => frame.op === 'event' && (room === undefined || frame.room === room));
   }
 
-  /** The `presence.*` events received for a room, as "type:userId", in arrival order. */
-  presenceEvents(room: string): string[] {
-    return this.events(room)
-      .filter((event) => String(event.type).startsWith('presence.'))
-      .map((event) => `${String(event.type)}:${(event.data as { userId: string }).userId}`);
+  /** The `presence` pushes received for a room, in arrival order. */
+  presenceFrames(room: string): ServerFrame[] {
+    return this.frames.filter((frame) => frame.op === 'presence' && frame.room === room);
+  }
+
+  /** The room's presence as the frames so far tell it: the count, and the user ids present (sorted) unless counts only. */
+  presence(room: string): { count: number; users?: string[] } | undefined {
+    return presenceFromFrames(this.presenceFrames(room));
   }
 
   /** Resolves once `probe` returns something truthy, checking it now and on each frame and the close; rejects after `timeoutMs`. */

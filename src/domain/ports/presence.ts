@@ -32,6 +32,8 @@ export interface PresenceTracker extends Presence {
   disconnected(roomId: string, user: User): void;
   /** Adds a listener for the changes noticed from now on. */
   onChange(listener: PresenceChangeListener): void;
+  /** Resolves once the changes told so far show in `inRoom`, on every node (or were given up for a resync). */
+  synced(): Promise<void>;
   /** Stops tracking (at shutdown, once this node's connections are closed): its users leave presence. */
   stop(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import type { PresenceUpdate } from '../presence-update.js';
 import type { RoomEvent } from '../room-event.js';
 
 /**
@@ -12,4 +13,13 @@ export interface Pusher {
   push(event: RoomEvent): void;
   /** Ends every subscription of this user to this room, on all of their connections. */
   evict(roomId: string, userId: string): void;
+}
+
+/**
+ * Delivers a room's presence to the connections subscribed to it that want presence: the snapshot
+ * to those waiting for one, the change to the others. Presence is state, not history: a frame a
+ * connection cannot take at once is dropped (a later snapshot heals it), never queued behind events.
+ */
+export interface PresencePusher {
+  pushPresence(update: PresenceUpdate): void;
 }

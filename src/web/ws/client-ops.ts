@@ -10,6 +10,7 @@ const opSchemas = {
     since: z.number().int().min(0).optional(),
     epoch: z.string().max(128).optional(),
     types: typeFilterSchema.nullable().optional(),
+    presence: z.boolean().optional(),
   }),
   unsubscribe: z.object({ room: roomIdSchema }),
   leave: z.object({ room: roomIdSchema }),

@@ -1,4 +1,5 @@
 import { Sender } from 'ws';
+import type { PresenceDiff, PresenceSnapshot } from '../../domain/presence-update.js';
 import type { RoomEvent } from '../../domain/room-event.js';
 import type { ErrorCode } from '../error-codes.js';
 import { eventJsonText } from '../event-json.js';
@@ -36,6 +37,11 @@ export class Frame {
 /** The `event` push for a room event: `{"op":"event", ...the event as clients see it}`. */
 export function encodeEvent(event: RoomEvent): Frame {
   return Frame.text(`{"op":"event",${eventJsonText(event).slice(1)}`);
+}
+
+/** A `presence` push: a room's snapshot (`users`) or what changed in it (`joined`, `left`). */
+export function encodePresence(presence: PresenceSnapshot | PresenceDiff): Frame {
+  return Frame.text(JSON.stringify({ op: 'presence', ...presence }));
 }
 
 /** The `ok` reply to a client frame, with the op's result fields. */

@@ -6,6 +6,8 @@ export interface HubClient {
   readonly user: User;
   /** Bytes waiting to be sent: its own queue plus the socket's buffer. */
   readonly pendingBytes: number;
+  /** Pending bytes past this close the client as a slow consumer. */
+  readonly queueLimit: number;
   /** Queues a frame for sending; a client whose queue overflows closes itself as a slow consumer (1013). */
   enqueue(frame: Frame): void;
   /** Closes as a slow consumer (1013), dropping what is queued. */

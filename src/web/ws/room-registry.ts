@@ -75,4 +75,15 @@ export class RoomRegistry {
   counts(): HubCounts {
     return { clients: this.byClient.size, subscriptions: this.subscriptionCount, rooms: this.byRoom.size };
   }
+
+  /** Bytes waiting to be sent, over all clients and for the fullest one. */
+  queueDepth(): { totalBytes: number; maxBytes: number } {
+    let totalBytes = 0;
+    let maxBytes = 0;
+    for (const client of this.byClient.keys()) {
+      totalBytes += client.pendingBytes;
+      maxBytes = Math.max(maxBytes, client.pendingBytes);
+    }
+    return { totalBytes, maxBytes };
+  }
 }

@@ -1,5 +1,6 @@
 import type { Frame } from './codec.js';
 import type { HubClient } from './hub-client.js';
+import type { PresenceFrames } from './presence-frames.js';
 
 interface HeldEvent {
   readonly seq: number;
@@ -7,10 +8,14 @@ interface HeldEvent {
   readonly frame: Frame;
 }
 
+/** Where a connection stands with a room's presence frames. */
+type PresenceState = 'off' | 'awaiting-snapshot' | 'on';
+
 /**
  * One connection's interest in one room. It starts held: live events are kept until the joiner
  * has read where the room stands, then `goLive` sends the ones after that point. From then on
- * each event goes out at most once, in the order pushed, if the type filter admits it.
+ * each event goes out at most once, in the order pushed, if the type filter admits it. Presence
+ * frames start once it is live (a snapshot first), if the joiner wants them.
  */
 export class Subscription {
   /** The connection's join of the room succeeded: it counts in presence. A replacing subscription keeps it. */
@@ -18,11 +23,13 @@ export class Subscription {
   private afterSeq = 0;
   private held: HeldEvent[] | null = [];
   private heldBytes = 0;
+  private presence: PresenceState = 'off';
 
   constructor(
     private types: ReadonlySet<string> | null,
     /** Held events past this size mean the joiner cannot keep up: it is closed as a slow consumer. */
     private readonly maxHeldBytes: number,
+    private readonly wantsPresence = true,
   ) {}
 
   setTypes(types: ReadonlySet<string> | null): void {
@@ -55,9 +62,31 @@ export class Subscription {
     if (!held) return 0;
     this.held = null;
     this.afterSeq = afterSeq;
+    if (this.wantsPresence) this.presence = 'awaiting-snapshot';
     let delivered = 0;
     for (const event of held) delivered += this.deliver(client, event.seq, event.type, event.frame);
     return delivered;
+  }
+
+  get awaitsSnapshot(): boolean {
+    return this.presence === 'awaiting-snapshot';
+  }
+
+  /**
+   * Sends the snapshot if the connection waits for one, else the change, if any. A connection
+   * whose queue is over half full gets neither, and waits for a snapshot again: returns false then.
+   */
+  offerPresence(client: HubClient, frames: PresenceFrames): boolean {
+    if (this.presence === 'off') return true;
+    const frame = this.presence === 'on' ? frames.change : frames.snapshot;
+    if (frame === undefined) return true;
+    if (client.pendingBytes > client.queueLimit / 2) {
+      this.presence = 'awaiting-snapshot';
+      return false;
+    }
+    client.enqueue(frame);
+    this.presence = 'on';
+    return true;
   }
 
   private deliver(client: HubClient, seq: number, type: string, frame: Frame): number {

@@ -1,8 +1,11 @@
 import type { PresenceTracker } from '../../domain/ports/presence.js';
-import type { Pusher } from '../../domain/ports/pusher.js';
+import type { PresencePusher, Pusher } from '../../domain/ports/pusher.js';
+import type { PresenceUpdate } from '../../domain/presence-update.js';
 import type { RoomEvent } from '../../domain/room-event.js';
 import { encodeEvent } from './codec.js';
 import type { HubClient } from './hub-client.js';
+import { CommandQueue } from './command-queue.js';
+import { PresenceFrames } from './presence-frames.js';
 import { type HubCounts, RoomRegistry } from './room-registry.js';
 import { Subscription } from './subscription.js';
 
@@ -12,10 +15,12 @@ export interface HubTotals {
   readonly eventsDelivered: number;
 }
 
-/** What the Hub tells presence: when a connection starts and stops receiving a room live. */
-export type HubPresence = Pick<PresenceTracker, 'connected' | 'disconnected'>;
+/** What the Hub tells presence: when a connection starts and stops counting in a room, and when it waits for a snapshot. */
+export interface HubPresence extends Pick<PresenceTracker, 'connected' | 'disconnected'> {
+  snapshotWanted(roomId: string): void;
+}
 
-const NO_PRESENCE: HubPresence = { connected: () => {}, disconnected: () => {} };
+const NO_PRESENCE: HubPresence = { connected: () => {}, disconnected: () => {}, snapshotWanted: () => {} };
 
 /**
  * The one place that knows which connection receives which room. Every change and every push
@@ -27,62 +32,76 @@ const NO_PRESENCE: HubPresence = { connected: () => {}, disconnected: () => {} }
  * they are synchronous and commands run to completion, so a query outside a drain always sees a
  * whole state, and one made inside a command sees the state its caller has been told of so far.
  */
-export class WsHub implements Pusher {
+export class WsHub implements Pusher, PresencePusher {
   private readonly registry = new RoomRegistry();
-  private readonly commands: (() => void)[] = [];
-  private isDraining = false;
+  private readonly commands: CommandQueue;
   private eventsPushed = 0;
   private eventsDelivered = 0;
 
   /**
    * `reportError` hears of a command that threw; the Hub carries on with the next one.
    * `maxHeldBytes` bounds what a joining subscription may hold while its joiner catches up.
-   * `presence` hears when a connection starts and stops receiving a room live.
+   * `presence` hears when a connection starts and stops counting in a room's presence.
    */
   constructor(
     private readonly reportError: (error: unknown) => void,
     private readonly maxHeldBytes = Number.POSITIVE_INFINITY,
     private readonly presence: HubPresence = NO_PRESENCE,
-  ) {}
+  ) {
+    this.commands = new CommandQueue(reportError);
+  }
 
   register(client: HubClient): void {
-    this.run(() => this.registry.addClient(client));
+    this.commands.run(() => this.registry.addClient(client));
   }
 
   /** Safe to call more than once, and for a client never registered. */
   unregister(client: HubClient): void {
-    this.run(() => {
+    this.commands.run(() => {
       for (const roomId of this.registry.removeClient(client)) this.presence.disconnected(roomId, client.user);
     });
   }
 
-  /** Starts (or replaces) a held subscription; `goLive` ends the holding. Ignored for an unregistered client. */
-  subscribe(client: HubClient, roomId: string, types: ReadonlySet<string> | null): void {
-    this.run(() => this.registry.set(client, roomId, new Subscription(types, this.maxHeldBytes)));
+  /**
+   * Starts (or replaces) a held subscription; `goLive` ends the holding. Presence frames follow
+   * from then on unless `wantsPresence` is false. Ignored for an unregistered client.
+   */
+  subscribe(client: HubClient, roomId: string, types: ReadonlySet<string> | null, wantsPresence = true): void {
+    this.commands.run(() =>
+      this.registry.set(client, roomId, new Subscription(types, this.maxHeldBytes, wantsPresence)),
+    );
   }
 
-  /** Makes a held subscription live after `afterSeq`, sending the held events past it; the client is present from then on. */
-  goLive(client: HubClient, roomId: string, afterSeq: number): void {
-    this.run(() => {
+  /** The client's join of the room succeeded: it counts in presence from now until its subscription ends. */
+  countPresent(client: HubClient, roomId: string): void {
+    this.commands.run(() => {
       const subscription = this.registry.get(client, roomId);
-      if (!subscription) return;
-      this.eventsDelivered += subscription.goLive(client, afterSeq);
-      if (subscription.isPresent) return;
+      if (!subscription || subscription.isPresent) return;
       subscription.isPresent = true;
       this.presence.connected(roomId, client.user);
     });
   }
 
+  /** Makes a held subscription live after `afterSeq`, sending the held events past it; its presence snapshot comes next. */
+  goLive(client: HubClient, roomId: string, afterSeq: number): void {
+    this.commands.run(() => {
+      const subscription = this.registry.get(client, roomId);
+      if (!subscription) return;
+      this.eventsDelivered += subscription.goLive(client, afterSeq);
+      if (subscription.awaitsSnapshot) this.presence.snapshotWanted(roomId);
+    });
+  }
+
   unsubscribe(client: HubClient, roomId: string): void {
-    this.run(() => this.remove(client, roomId));
+    this.commands.run(() => this.remove(client, roomId));
   }
 
   setFilter(client: HubClient, roomId: string, types: ReadonlySet<string> | null): void {
-    this.run(() => this.registry.get(client, roomId)?.setTypes(types));
+    this.commands.run(() => this.registry.get(client, roomId)?.setTypes(types));
   }
 
   evict(roomId: string, userId: string): void {
-    this.run(() => {
+    this.commands.run(() => {
       const subscribers = this.registry.subscribers(roomId);
       if (!subscribers) return;
       for (const client of [...subscribers.keys()]) {
@@ -92,7 +111,7 @@ export class WsHub implements Pusher {
   }
 
   push(event: RoomEvent): void {
-    this.run(() => {
+    this.commands.run(() => {
       this.eventsPushed += 1;
       const subscribers = this.registry.subscribers(event.room);
       if (!subscribers) return;
@@ -105,6 +124,19 @@ export class WsHub implements Pusher {
           this.reportError(error);
         }
       }
+    });
+  }
+
+  pushPresence(update: PresenceUpdate): void {
+    this.commands.run(() => {
+      const subscribers = this.registry.subscribers(update.snapshot.room);
+      if (!subscribers) return;
+      const frames = new PresenceFrames(update);
+      let isSnapshotWanted = false;
+      for (const [client, subscription] of subscribers) {
+        if (!subscription.offerPresence(client, frames)) isSnapshotWanted = true;
+      }
+      if (isSnapshotWanted) this.presence.snapshotWanted(update.snapshot.room);
     });
   }
 
@@ -122,21 +154,21 @@ export class WsHub implements Pusher {
 
   /** One heartbeat tick for every registered client. */
   keepAliveAll(): void {
-    this.run(() => {
+    this.commands.run(() => {
       for (const client of this.registry.clients()) client.keepAlive();
     });
   }
 
   /** Closes every client (shutdown); each reports its end and is unregistered then. */
   closeAll(code: number, reason: string): void {
-    this.run(() => {
+    this.commands.run(() => {
       for (const client of this.registry.clients()) client.close(code, reason);
     });
   }
 
   /** Closes one client after what is queued for it; it reports its end and is unregistered then. */
   close(client: HubClient, code: number, reason: string): void {
-    this.run(() => client.close(code, reason));
+    this.commands.run(() => client.close(code, reason));
   }
 
   /** The clients registered now. */
@@ -155,30 +187,10 @@ export class WsHub implements Pusher {
 
   /** Bytes waiting to be sent, over all clients and for the fullest one. */
   queueDepth(): { totalBytes: number; maxBytes: number } {
-    let totalBytes = 0;
-    let maxBytes = 0;
-    for (const client of this.registry.clients()) {
-      totalBytes += client.pendingBytes;
-      maxBytes = Math.max(maxBytes, client.pendingBytes);
-    }
-    return { totalBytes, maxBytes };
+    return this.registry.queueDepth();
   }
 
   private remove(client: HubClient, roomId: string): void {
     if (this.registry.delete(client, roomId)) this.presence.disconnected(roomId, client.user);
-  }
-
-  private run(command: () => void): void {
-    this.commands.push(command);
-    if (this.isDraining) return;
-    this.isDraining = true;
-    for (let next = this.commands.shift(); next; next = this.commands.shift()) {
-      try {
-        next();
-      } catch (error) {
-        this.reportError(error);
-      }
-    }
-    this.isDraining = false;
   }
 }

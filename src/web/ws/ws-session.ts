@@ -19,6 +19,8 @@ export interface WsSessionDeps {
   readonly leaveRoom: LeaveRoom;
   readonly publishEvent: PublishEvent;
   readonly maxSubscriptions: number;
+  /** Resolves once the connections counted in presence so far show in it on every node. */
+  readonly presenceSynced: () => Promise<void>;
   /** Ops per connection; a connection still over it 10 s after its first refusal is closed (1008). */
   readonly opLimiter: KeyedRateLimiter;
   readonly logger: Logger;
@@ -124,7 +126,7 @@ export class WsSession {
     // Held before membership is settled: a leave racing this join either evicts this subscription
     // or commits first and is undone by the join below; never a non-member left subscribed. And
     // every event committed after the room is read below is pushed after this point.
-    hub.subscribe(this.client, op.room, toTypeSet(op.types));
+    hub.subscribe(this.client, op.room, toTypeSet(op.types), op.presence !== false);
     let resumption: Resumption;
     try {
       resumption = await this.deps.resumeRoom.execute(this.client.user, op.room, op);
@@ -132,6 +134,9 @@ export class WsSession {
       hub.unsubscribe(this.client, op.room);
       throw error;
     }
+    // Present on every node by the time the ok says the join succeeded.
+    hub.countPresent(this.client, op.room);
+    await this.deps.presenceSynced();
     const { room, recovered } = resumption;
     this.client.enqueue(encodeOk(id, { room: room.id, epoch: room.epoch, seq: room.lastSeq, recovered }));
     if (!(await this.replay(resumption, toTypeSet(op.types)))) return;

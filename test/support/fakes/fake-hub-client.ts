@@ -22,6 +22,7 @@ export class FakeHubClient implements HubClient {
   readonly slowConsumerCloses: string[] = [];
   /** What the client reports as waiting to be sent; a test sets it. */
   pendingBytes = 0;
+  queueLimit = 1024 * 1024;
   onEnqueue: (frame: Frame) => void = () => undefined;
   onClose: () => void = () => undefined;
 

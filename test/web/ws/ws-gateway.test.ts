@@ -95,6 +95,7 @@ async function startGateway(overrides: Partial<WsGatewayDeps> = {}) {
       leaveRoom: NEVER_CALLED as unknown as LeaveRoom,
       publishEvent: NEVER_CALLED as unknown as PublishEvent,
       maxSubscriptions: 100,
+      presenceSynced: async () => {},
       opLimiter: new KeyedRateLimiter({ perSecond: 100, burst: 100 }),
     },
     allowedOrigins: ['https://app.example'],

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { PresenceChange } from '../../../src/domain/ports/presence.js';
 import { LocalPresence } from '../../../src/local/local-presence.js';
 import { Frame } from '../../../src/web/ws/codec.js';
-import { WsHub } from '../../../src/web/ws/ws-hub.js';
+import { type HubPresence, WsHub } from '../../../src/web/ws/ws-hub.js';
 import { FakeHubClient } from '../../support/fakes/fake-hub-client.js';
 import { roomEvent as event, person } from '../../support/fakes/fixtures.js';
 import {
@@ -15,8 +15,8 @@ import {
   hubCommand,
 } from '../../support/fakes/hub-model.js';
 
-/** A Hub for which any failing command fails the test; `presence` hears who receives which room live. */
-function newHub(presence?: LocalPresence): WsHub {
+/** A Hub for which any failing command fails the test; `presence` hears who counts in which room. */
+function newHub(presence?: HubPresence): WsHub {
   return new WsHub(
     (error) => {
       throw error;
@@ -31,19 +31,25 @@ function hubWith(...userIds: string[]): {
   clients: FakeHubClient[];
   presence: LocalPresence;
   announced: string[];
+  snapshotsWanted: string[];
 } {
   const announced: string[] = [];
+  const snapshotsWanted: string[] = [];
   const presence = new LocalPresence((error) => {
     throw error;
   });
   presence.onChange((room, user, change: PresenceChange) => announced.push(`${room}:${user.id}:${change}`));
-  const hub = newHub(presence);
+  const hub = newHub({
+    connected: (room, user) => presence.connected(room, user),
+    disconnected: (room, user) => presence.disconnected(room, user),
+    snapshotWanted: (room) => snapshotsWanted.push(room),
+  });
   const clients = userIds.map((id) => new FakeHubClient(person(id)));
   clients.forEach((client) => hub.register(client));
-  return { hub, clients, presence, announced };
+  return { hub, clients, presence, announced, snapshotsWanted };
 }
 
-/** Subscribes and goes live at once, as a join does after reading the room's last seq. */
+/** Subscribes, counts in presence and goes live at once, as a join does after reading the room's last seq. */
 function join(
   hub: WsHub,
   client: FakeHubClient,
@@ -52,6 +58,7 @@ function join(
   types: ReadonlySet<string> | null = null,
 ): void {
   hub.subscribe(client, room, types);
+  hub.countPresent(client, room);
   hub.goLive(client, room, afterSeq);
 }
 
@@ -230,7 +237,7 @@ describe('WsHub subscriptions', () => {
     join(hub, carl!, 's');
     hub.subscribe(carl!, 'r', null);
     const byId = (users: { userId: string }[]) => [...users].sort((a, b) => a.userId.localeCompare(b.userId));
-    // Carl's join of r is still held (not yet accepted): he is not present there.
+    // Carl's join of r is still held (not yet accepted): he is not counted there.
     expect(byId(await presence.inRoom('r'))).toEqual([
       { userId: 'ann', name: 'Ann', connections: 2 },
       { userId: 'bob', name: 'Bob', connections: 1 },
@@ -420,5 +427,76 @@ describe('WsHub held subscriptions', () => {
     expect(ann.slowConsumerCloses).toEqual([]);
     for (let seq = 2; seq <= 10; seq += 1) hub.push(event('r', seq));
     expect(ann.slowConsumerCloses).toEqual(['too many events while joining']);
+  });
+});
+
+describe('WsHub presence frames', () => {
+  const users = [{ userId: 'ann', name: 'Ann' }];
+  const snapshot = { room: 'r', count: 1, users };
+  const diff = { room: 'r', count: 1, joined: users, left: [] };
+  const parsed = (client: FakeHubClient) => client.frames.map((frame) => JSON.parse(frame.payload.toString('utf8')));
+
+  it('asks for a snapshot when a join goes live, sends it once, then only changes', () => {
+    const {
+      hub,
+      snapshotsWanted,
+      clients: [ann, bob],
+    } = hubWith('ann', 'bob');
+    join(hub, ann!, 'r');
+    expect(snapshotsWanted).toEqual(['r']);
+    hub.pushPresence({ snapshot });
+    hub.pushPresence({ snapshot, change: diff });
+    join(hub, bob!, 'r');
+    hub.pushPresence({ snapshot, change: diff });
+    expect(parsed(ann!)).toEqual([
+      { op: 'presence', ...snapshot },
+      { op: 'presence', ...diff },
+      { op: 'presence', ...diff },
+    ]);
+    expect(parsed(bob!)).toEqual([{ op: 'presence', ...snapshot }]);
+  });
+
+  it('shares one encoded frame among the connections it goes to', () => {
+    const {
+      hub,
+      clients: [ann, bob],
+    } = hubWith('ann', 'bob');
+    join(hub, ann!, 'r');
+    join(hub, bob!, 'r');
+    hub.pushPresence({ snapshot });
+    expect(ann!.frames[0]).toBe(bob!.frames[0]);
+  });
+
+  it('sends nothing to a held join, to one that opted out, or to another room', () => {
+    const {
+      hub,
+      clients: [ann, bob, carl],
+    } = hubWith('ann', 'bob', 'carl');
+    hub.subscribe(ann!, 'r', null);
+    hub.subscribe(bob!, 'r', null, false);
+    hub.countPresent(bob!, 'r');
+    hub.goLive(bob!, 'r', 0);
+    join(hub, carl!, 's');
+    hub.pushPresence({ snapshot, change: diff });
+    expect([ann!.frames, bob!.frames, carl!.frames]).toEqual([[], [], []]);
+  });
+
+  it('drops presence for a connection whose queue is over half full, and asks for a snapshot for it', () => {
+    const {
+      hub,
+      snapshotsWanted,
+      clients: [ann],
+    } = hubWith('ann');
+    join(hub, ann!, 'r');
+    hub.pushPresence({ snapshot });
+    ann!.pendingBytes = ann!.queueLimit / 2 + 1;
+    hub.pushPresence({ snapshot, change: diff });
+    expect(snapshotsWanted).toEqual(['r', 'r']);
+    ann!.pendingBytes = 0;
+    hub.pushPresence({ snapshot, change: diff });
+    expect(parsed(ann!)).toEqual([
+      { op: 'presence', ...snapshot },
+      { op: 'presence', ...snapshot },
+    ]);
   });
 });

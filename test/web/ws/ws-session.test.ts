@@ -141,6 +141,7 @@ function sessionFor(options: { maxSubscriptions?: number; opLimiter?: Pick<Keyed
     leaveRoom: leaveRoom as unknown as LeaveRoom,
     publishEvent: publishEvent as unknown as PublishEvent,
     maxSubscriptions: options.maxSubscriptions ?? 100,
+    presenceSynced: async () => {},
     opLimiter: (options.opLimiter ?? new KeyedRateLimiter({ perSecond: 1000, burst: 1000 })) as KeyedRateLimiter,
     logger,
   });
