@@ -82,3 +82,30 @@ export function onBothDatabases(what: string, contract: (open: () => Promise<Tes
     contract(() => postgresTestDatabase(postgresUrl!)),
   );
 }
+
+/** A database that keeps the text of every statement run on it, transactions included (as BEGIN, then theirs). */
+export function recordingStatements(database: TestDatabase): TestDatabase & { readonly statements: string[] } {
+  const { db } = database;
+  const statements: string[] = [];
+  const recording = (sql: SqlExecutor): SqlExecutor => ({
+    query: <Row>(text: string, params?: readonly unknown[]) => {
+      statements.push(text);
+      return sql.query<Row>(text, params);
+    },
+    exec: (script: string) => {
+      statements.push(script);
+      return sql.exec(script);
+    },
+  });
+  const recorded: SqlDatabase = {
+    ...recording(db),
+    isInProcess: db.isInProcess,
+    transaction: (work) => {
+      statements.push('BEGIN');
+      return db.transaction((tx) => work(recording(tx)));
+    },
+    memoryBytes: () => db.memoryBytes(),
+    close: () => db.close(),
+  };
+  return { ...database, db: recorded, statements };
+}
