@@ -51,7 +51,7 @@ export interface SubscriberSetup {
 
 /**
  * Opens `perRoom` subscribers on each room (any failure fails the scenario), then waits until no
- * frame has come for half a second: with users, their `member.joined` and `presence.joined` events
+ * frame has come for half a second: with users, their `member.joined` events and the presence frames
  * reach every subscriber of the room, and the measured windows must start after that storm.
  */
 export async function connectSubscribers(
