@@ -39,6 +39,18 @@ function membershipReadsContract(open: () => Promise<TestDatabase>): void {
     expect(sql.statements).toBe(2);
   });
 
+  it('under load waits a moment before the next statement, and answers the lookups of that moment with it', async () => {
+    const sql = countingStatements(database.db);
+    const reader = new BatchedMembershipReader(sql);
+    const first = reader.find('alpha', 'ann');
+    const during = reader.find('alpha', 'bob');
+    await first;
+    const justAfter = reader.find('beta', 'bob');
+    const answers = await Promise.all([during, justAfter]);
+    expect(answers.map((answer) => answer?.isMember)).toEqual([false, true]);
+    expect(sql.statements).toBe(2);
+  });
+
   it('bounds the lookups in one statement', async () => {
     const sql = countingStatements(database.db);
     const reader = new BatchedMembershipReader(sql);
