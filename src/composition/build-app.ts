@@ -36,7 +36,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<A
   const database = options.database ?? (await openDatabase(config, logger));
   if (options.database) await migrateDatabase(database, logger);
   const nodeId = randomUUID();
-  const redis = config.redisUrl ? openRedis(config.redisUrl, config, nodeId, logger) : undefined;
+  const redis = config.redisUrl ? await openRedis(config.redisUrl, config, nodeId, logger) : undefined;
   const container = rootContainer.createChildContainer();
   registerNode(container, { config, devMode, logger, database, cluster: redis && { redis, nodeId } });
 

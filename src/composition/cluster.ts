@@ -19,11 +19,16 @@ export interface RedisConnections {
 }
 
 /** Opens the node's Redis connections; `nodeId` tells them apart in Redis' CLIENT LIST. */
-export function openRedis(url: string, config: Config, nodeId: string, logger: Logger): RedisConnections {
+export async function openRedis(
+  url: string,
+  config: Config,
+  nodeId: string,
+  logger: Logger,
+): Promise<RedisConnections> {
   const name = `${config.redisPrefix}-${nodeId}`;
   return {
-    commands: connectRedis(url, { name: `${name}-commands`, queueWhileDisconnected: false }, logger),
-    subscriber: connectRedis(url, { name: `${name}-subscriber`, queueWhileDisconnected: true }, logger),
+    commands: await connectRedis(url, { name: `${name}-commands`, queueWhileDisconnected: false }, logger),
+    subscriber: await connectRedis(url, { name: `${name}-subscriber`, queueWhileDisconnected: true }, logger),
   };
 }
 

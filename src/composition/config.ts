@@ -37,6 +37,10 @@ const environmentSchema = z
     HISTORY_MAX_EVENTS: z.coerce.number().int().min(0).default(10_000),
     HISTORY_MAX_AGE: z.coerce.number().int().min(0).default(0),
     HISTORY_TRIM_INTERVAL_MS: positiveInt(30_000),
+    EMBEDDED_SHARED_BUFFERS: z
+      .string()
+      .regex(/^[1-9][0-9]*(kB|MB|GB)$/, 'must be a size such as 16MB')
+      .default('16MB'),
     PRESENCE_DIFF_MS: positiveInt(250),
     PRESENCE_MAX_LISTED: z.coerce.number().int().min(0).default(100),
     PRESENCE_TTL_MS: positiveInt(15_000),
@@ -86,6 +90,8 @@ export interface Config {
   /** Seconds an event is kept; undefined: forever (HISTORY_MAX_AGE=0). */
   readonly historyMaxAgeSeconds: number | undefined;
   readonly historyTrimIntervalMs: number;
+  /** The embedded database's page cache (PostgreSQL's shared_buffers), e.g. "16MB". */
+  readonly embeddedSharedBuffers: string;
   /** How long a room gathers presence changes before its subscribers get one diff. */
   readonly presenceDiffMs: number;
   /** Above this many present users, presence frames carry the count alone. */
@@ -132,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     historyMaxEvents: e.HISTORY_MAX_EVENTS || undefined,
     historyMaxAgeSeconds: e.HISTORY_MAX_AGE || undefined,
     historyTrimIntervalMs: e.HISTORY_TRIM_INTERVAL_MS,
+    embeddedSharedBuffers: e.EMBEDDED_SHARED_BUFFERS,
     presenceDiffMs: e.PRESENCE_DIFF_MS,
     presenceMaxListed: e.PRESENCE_MAX_LISTED,
     presenceTtlMs: e.PRESENCE_TTL_MS,

@@ -12,7 +12,7 @@ import { TOKENS, provide } from './tokens.js';
 export async function openDatabase(config: Config, logger: Logger): Promise<SqlDatabase> {
   const database = config.databaseUrl
     ? new PgPoolDatabase(config.databaseUrl)
-    : await PgliteDatabase.open(config.dataDir);
+    : await PgliteDatabase.open(config.dataDir, config.embeddedSharedBuffers);
   await migrateDatabase(database, logger);
   return database;
 }

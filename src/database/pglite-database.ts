@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import lockfile from 'proper-lockfile';
+import { createDataDirectory } from './pglite-initdb.js';
 import { type SqlDatabase, type SqlExecutor, sqlErrorCode } from './sql.js';
 
 const LOCK_STALE_MS = 5000;
@@ -15,8 +16,11 @@ export class PgliteDatabase implements SqlDatabase {
     private readonly unlock: () => Promise<void>,
   ) {}
 
-  /** Opens (creating if needed) the database under `dataDir`; refuses a directory another process holds. */
-  static async open(dataDir: string): Promise<PgliteDatabase> {
+  /**
+   * Opens (creating if needed) the database under `dataDir`; refuses a directory another process
+   * holds. `sharedBuffers` is PostgreSQL's page cache, a PostgreSQL size ("16MB").
+   */
+  static async open(dataDir: string, sharedBuffers: string): Promise<PgliteDatabase> {
     await mkdir(dataDir, { recursive: true });
     // PGlite does not lock its directory, and two writers would corrupt it.
     const unlock = await lockfile
@@ -31,7 +35,9 @@ export class PgliteDatabase implements SqlDatabase {
         throw new Error(`DATA_DIR ${dataDir} is locked: another roomcast process is using it`);
       });
     try {
-      const db = await PGlite.create(dataDir);
+      await createDataDirectory(dataDir);
+      const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`];
+      const db = await PGlite.create(dataDir, { startParams });
       return new PgliteDatabase(db, unlock);
     } catch (error) {
       await unlock();

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { container as rootContainer } from 'tsyringe';
+import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRedis } from '../../src/composition/cluster.js';
 import { developmentMode } from '../../src/composition/development-mode.js';
@@ -22,10 +22,10 @@ beforeAll(async () => {
 afterAll(() => database?.dispose());
 
 /** Registers everything as buildApp does, with Redis when `url` is given; nothing is started. */
-function compose(url?: string) {
+async function compose(url?: string) {
   const container = rootContainer.createChildContainer();
   const config = testConfig(url ? { REDIS_URL: url } : {});
-  const redis = url ? openRedis(url, config, 'composition-test', logger) : undefined;
+  const redis = url ? await openRedis(url, config, 'composition-test', logger) : undefined;
   registerNode(container, {
     config,
     devMode: developmentMode(config),
@@ -37,7 +37,7 @@ function compose(url?: string) {
 }
 
 /** Resolves every token that is registered (twice: each is one instance) and returns the unregistered ones. */
-function resolveEverything(container: ReturnType<typeof compose>['container']): symbol[] {
+function resolveEverything(container: DependencyContainer): symbol[] {
   const get = resolverFor(container);
   const missing: symbol[] = [];
   for (const key of Object.values(TOKENS) as Token<unknown>[]) {
@@ -52,8 +52,8 @@ function resolveEverything(container: ReturnType<typeof compose>['container']): 
 }
 
 describe('the composition', () => {
-  it('resolves every registration of a single node under vitest, each once, with no cluster part', () => {
-    const { container } = compose();
+  it('resolves every registration of a single node under vitest, each once, with no cluster part', async () => {
+    const { container } = await compose();
     expect(resolveEverything(container)).toEqual(CLUSTER_ONLY);
     const get = resolverFor(container);
     expect(get(TOKENS.pusher)).toBe(get(TOKENS.hub));
@@ -63,7 +63,7 @@ describe('the composition', () => {
   it.skipIf(!redisUrl)(
     `resolves every registration of a cluster node ${redisUrl ? '' : skipReason('REDIS_URL')}`,
     async () => {
-      const { container, redis } = compose(redisUrl);
+      const { container, redis } = await compose(redisUrl);
       try {
         expect(resolveEverything(container)).toEqual([]);
         const get = resolverFor(container);

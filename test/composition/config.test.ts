@@ -16,6 +16,9 @@ describe('configuration', () => {
       sendQueueLimitBytes: 1024 * 1024,
       maxSubscriptionsPerConnection: 100,
       shutdownTimeoutMs: 10_000,
+      embeddedSharedBuffers: '16MB',
+      presenceDiffMs: 250,
+      presenceMaxListed: 100,
     });
   });
 
@@ -48,6 +51,10 @@ describe('configuration', () => {
     [{ NODE_ENV: 'production' }, 'AUTH_SECRET'],
     [{ PING_INTERVAL_MS: '0' }, 'PING_INTERVAL_MS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ EMBEDDED_SHARED_BUFFERS: '16' }, 'EMBEDDED_SHARED_BUFFERS'],
+    [{ EMBEDDED_SHARED_BUFFERS: '16MB; DROP' }, 'EMBEDDED_SHARED_BUFFERS'],
+    [{ PRESENCE_DIFF_MS: '0' }, 'PRESENCE_DIFF_MS'],
+    [{ PRESENCE_MAX_LISTED: '-1' }, 'PRESENCE_MAX_LISTED'],
   ])('refuses %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(variable);
