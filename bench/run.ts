@@ -6,6 +6,7 @@ import { machineInfo, openFilesHardLimit, storageDescription } from './report/ma
 import { renderMarkdown } from './report/markdown.js';
 import type { BenchResults, TargetResults } from './report/results.js';
 import { updateReadme, writeResults } from './report/write-results.js';
+import { runEmbeddedFootprint } from './scenarios/embedded-footprint.js';
 import { runFanOut } from './scenarios/fan-out.js';
 import { runIdleMemory } from './scenarios/idle-memory.js';
 import { runManyRooms } from './scenarios/many-rooms.js';
@@ -153,6 +154,7 @@ async function runRoomcastOnly(
       results.publish = { error: error instanceof Error ? error.message : String(error) };
     }
   }
+  if (scenarios.has('footprint')) results.footprint = await measureFootprint(settings);
   if (!scenarios.has('scaleOut')) return;
   if (!process.env.REDIS_URL) {
     results.scaleOut = { skipped: 'not run: REDIS_URL is not set' };
@@ -176,7 +178,20 @@ async function runRoomcastOnly(
   }
 }
 
-const ALL_SCENARIOS = ['fanOut', 'manyRooms', 'idle', 'storm', 'publish', 'scaleOut'] as const;
+/** The embedded server's footprint, on a launcher of its own (a new DATA_DIR), whatever DATABASE_URL says. */
+async function measureFootprint(settings: BenchSettings): Promise<BenchResults['footprint']> {
+  progress('roomcast', 'embedded footprint: starting');
+  const launcher = await roomcastLauncher(undefined, await storageDescription(undefined));
+  try {
+    return await runEmbeddedFootprint(launcher, settings.footprint, settings.handshakeConcurrency);
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    await launcher.dispose();
+  }
+}
+
+const ALL_SCENARIOS = ['fanOut', 'manyRooms', 'idle', 'storm', 'publish', 'footprint', 'scaleOut'] as const;
 type ScenarioName = (typeof ALL_SCENARIOS)[number];
 
 function selectedScenarios(args: readonly string[]): Set<ScenarioName> {

@@ -1,3 +1,4 @@
+import type { EmbeddedFootprintResult } from '../scenarios/embedded-footprint.js';
 import type { FanOutResult } from '../scenarios/fan-out.js';
 import type { IdleMemoryResult } from '../scenarios/idle-memory.js';
 import type { ManyRoomsResult } from '../scenarios/many-rooms.js';
@@ -33,5 +34,7 @@ export interface BenchResults {
   roomcastAsService?: TargetResults;
   publish?: PublishThroughputResult | { readonly error: string };
   scaleOut?: ScaleOutResult;
+  /** roomcast on the embedded database, whatever DATABASE_URL says. */
+  footprint?: EmbeddedFootprintResult | { readonly error: string };
   durationMs?: number;
 }
