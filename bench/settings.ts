@@ -56,7 +56,7 @@ const FULL: BenchSettings = {
   manyRooms: { rooms: 500, perRoom: 10, rate: 2000, durationMs: 10_000, sampleEvery: 1 },
   idle: { connections: 10_000, rooms: 1000, settleMs: 3000 },
   storm: { rooms: 100, perRoom: 50 },
-  footprint: { connections: 10_000, rooms: 1000, settleMs: 3000 },
+  footprint: { connections: 10_000, rooms: 1000, settleMs: 10_000 },
   publish: { durationMs: 10_000, concurrency: 64, rooms: 100, batchSize: 100, batchConcurrency: 8 },
   warmUpMs: 1000,
 };

@@ -41,6 +41,7 @@ const environmentSchema = z
       .string()
       .regex(/^[1-9][0-9]*(kB|MB|GB)$/, 'must be a size such as 16MB')
       .default('16MB'),
+    EMBEDDED_COMPILER: z.enum(['optimizing', 'baseline']).default('optimizing'),
     PRESENCE_DIFF_MS: positiveInt(250),
     PRESENCE_MAX_LISTED: z.coerce.number().int().min(0).default(100),
     PRESENCE_TTL_MS: positiveInt(15_000),
@@ -92,6 +93,8 @@ export interface Config {
   readonly historyTrimIntervalMs: number;
   /** The embedded database's page cache (PostgreSQL's shared_buffers), e.g. "16MB". */
   readonly embeddedSharedBuffers: string;
+  /** `baseline`: the embedded database's WebAssembly is never optimised (less memory, slower). */
+  readonly embeddedCompiler: 'optimizing' | 'baseline';
   /** How long a room gathers presence changes before its subscribers get one diff. */
   readonly presenceDiffMs: number;
   /** Above this many present users, presence frames carry the count alone. */
@@ -139,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     historyMaxAgeSeconds: e.HISTORY_MAX_AGE || undefined,
     historyTrimIntervalMs: e.HISTORY_TRIM_INTERVAL_MS,
     embeddedSharedBuffers: e.EMBEDDED_SHARED_BUFFERS,
+    embeddedCompiler: e.EMBEDDED_COMPILER,
     presenceDiffMs: e.PRESENCE_DIFF_MS,
     presenceMaxListed: e.PRESENCE_MAX_LISTED,
     presenceTtlMs: e.PRESENCE_TTL_MS,

@@ -12,7 +12,10 @@ import { TOKENS, provide } from './tokens.js';
 export async function openDatabase(config: Config, logger: Logger): Promise<SqlDatabase> {
   const database = config.databaseUrl
     ? new PgPoolDatabase(config.databaseUrl)
-    : await PgliteDatabase.open(config.dataDir, config.embeddedSharedBuffers);
+    : await PgliteDatabase.open(config.dataDir, {
+        sharedBuffers: config.embeddedSharedBuffers,
+        baselineCompilerOnly: config.embeddedCompiler === 'baseline',
+      });
   await migrateDatabase(database, logger);
   return database;
 }

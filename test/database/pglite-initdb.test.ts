@@ -19,7 +19,7 @@ describe('a new embedded data directory', () => {
     const created = await stat(join(dataDir, 'PG_VERSION'));
     await createDataDirectory(dataDir);
     expect((await stat(join(dataDir, 'PG_VERSION'))).mtimeMs).toBe(created.mtimeMs);
-    const db = await PgliteDatabase.open(dataDir, '8MB');
+    const db = await PgliteDatabase.open(dataDir, { sharedBuffers: '8MB', baselineCompilerOnly: false });
     try {
       expect(await db.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '8MB' }]);
     } finally {
