@@ -73,12 +73,13 @@ export class PresenceFeed {
     this.windowOf(roomId).changes.note({ userId: user.id, name: user.name }, change);
   }
 
-  private windowOf(roomId: string, changes = new PresenceWindow()): OpenWindow {
+  /** The room's open window; one is opened (with `changes`, or none yet) when there is none. */
+  private windowOf(roomId: string, changes?: PresenceWindow): OpenWindow {
     let window = this.open.get(roomId);
     if (!window) {
       const timer = setTimeout(() => this.close(roomId), this.options.diffMs);
       timer.unref();
-      window = { changes, timer };
+      window = { changes: changes ?? new PresenceWindow(), timer };
       this.open.set(roomId, window);
     }
     return window;
