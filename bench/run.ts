@@ -103,6 +103,7 @@ async function main(): Promise<void> {
       }
     }
     await runRoomcastOnly(results, launchers, settings, postgresUrl, storage, scenarios);
+    if (postgresUrl && kinds.includes('roomcast')) await runOnEmbedded(results, settings, scenarios);
   } finally {
     await Promise.all(launchers.map((launcher) => launcher.dispose()));
   }
@@ -175,6 +176,32 @@ async function runRoomcastOnly(
     results.scaleOut = { skipped: `failed: ${error instanceof Error ? error.message : String(error)}` };
   } finally {
     await withRedis.dispose();
+  }
+}
+
+/** With DATABASE_URL, every roomcast scenario again on the embedded database (user subscribers where they apply). */
+async function runOnEmbedded(
+  results: BenchResults,
+  settings: BenchSettings,
+  scenarios: ReadonlySet<ScenarioName>,
+): Promise<void> {
+  const launcher = await roomcastLauncher(undefined, await storageDescription(undefined));
+  const embedded: NonNullable<BenchResults['embedded']> = { targets: { errors: {} } };
+  results.embedded = embedded;
+  try {
+    for (const scenario of SCENARIOS.filter((candidate) => scenarios.has(candidate.name))) {
+      const label = `${scenario.name} on the embedded database`;
+      await runScenario(launcher, scenario.name, label, embedded.targets, (s) =>
+        scenario.run(s, settings, scenario.hasUserVariant),
+      );
+    }
+    if (!scenarios.has('publish')) return;
+    progress('roomcast', 'publish throughput on the embedded database: starting');
+    embedded.publish = await withSession(launcher, (s) =>
+      runPublishThroughput(s, settings.publish, settings.warmUpMs),
+    ).catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
+  } finally {
+    await launcher.dispose();
   }
 }
 

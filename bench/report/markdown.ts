@@ -3,6 +3,7 @@ import type { ThroughputRun } from '../scenarios/publish-throughput.js';
 import type { SubscriberSetup } from '../scenarios/session.js';
 import type { CpuUsage } from '../shared/proc-stats.js';
 import { TARGET_KINDS, type TargetKind } from '../shared/commands.js';
+import { renderEmbeddedComparison } from './embedded-markdown.js';
 import type { BenchResults, TargetResults } from './results.js';
 
 type Values = Partial<Record<TargetKind, number>>;
@@ -159,6 +160,10 @@ export function renderMarkdown(results: BenchResults): string {
     '## Publish throughput (roomcast only, no subscribers)',
     '',
     ...renderPublish(results),
+    '',
+    '## roomcast on the embedded database',
+    '',
+    ...renderEmbeddedComparison(results),
     '',
     '## Embedded footprint (roomcast only, embedded database)',
     '',

@@ -34,6 +34,8 @@ export interface BenchResults {
   roomcastAsService?: TargetResults;
   publish?: PublishThroughputResult | { readonly error: string };
   scaleOut?: ScaleOutResult;
+  /** With DATABASE_URL: roomcast's scenarios again on the embedded database (user subscribers), and its publish throughput. */
+  embedded?: { readonly targets: TargetResults; publish?: PublishThroughputResult | { readonly error: string } };
   /** roomcast on the embedded database, whatever DATABASE_URL says. */
   footprint?: EmbeddedFootprintResult | { readonly error: string };
   durationMs?: number;
