@@ -9,16 +9,15 @@ import { TOKENS, provide } from './tokens.js';
 
 /** The WebSocket side: the Hub, the gateway, and the server that carries HTTP and WebSocket alike. */
 export function registerWebSocket(container: DependencyContainer, config: Config, logger: Logger): void {
-  provide(
-    container,
-    TOKENS.hub,
-    (get) =>
-      new WsHub(
-        (error) => logger.error({ err: error }, 'hub command failed'),
-        config.sendQueueLimitBytes,
-        get(TOKENS.presenceFeed),
-      ),
-  );
+  provide(container, TOKENS.hub, (get) => {
+    const tracker = get(TOKENS.presence);
+    const feed = get(TOKENS.presenceFeed);
+    return new WsHub((error) => logger.error({ err: error }, 'hub command failed'), config.sendQueueLimitBytes, {
+      connected: (roomId, user) => tracker.connected(roomId, user),
+      disconnected: (roomId, user) => tracker.disconnected(roomId, user),
+      snapshotWanted: (roomId) => feed.snapshotWanted(roomId),
+    });
+  });
   provide(container, TOKENS.gateway, (get) => {
     const { leaveRoom, publishEvent } = get(TOKENS.roomUseCases);
     return new WsGateway({
@@ -29,7 +28,7 @@ export function registerWebSocket(container: DependencyContainer, config: Config
         leaveRoom,
         publishEvent,
         maxSubscriptions: config.maxSubscriptionsPerConnection,
-        presenceSynced: () => get(TOKENS.presenceFeed).synced(),
+        presenceSynced: () => get(TOKENS.presence).synced(),
         opLimiter: new KeyedRateLimiter(config.wsOpsLimit),
       },
       allowedOrigins: config.allowedOrigins,

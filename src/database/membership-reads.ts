@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { RoomWithMembership } from '../domain/ports/repositories.js';
 import { type RoomRow, roomColumns, toRoom } from './room-rows.js';
 import type { SqlExecutor } from './sql.js';
@@ -74,7 +75,7 @@ export class BatchedMembershipReader {
       }
       // Lookups came while that statement was out: joins are arriving faster than statements
       // return (a reconnect storm), so the next one waits a moment and answers more of them.
-      if (this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, LINGER_UNDER_LOAD_MS));
+      if (this.queue.length > 0) await delay(LINGER_UNDER_LOAD_MS);
     }
     this.isReading = false;
   }

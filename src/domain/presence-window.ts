@@ -1,5 +1,5 @@
 import type { PresenceChange, PresentUser } from './ports/presence.js';
-import type { PresenceDiff, PresenceEntry, PresenceUpdate } from './presence-update.js';
+import type { PresenceEntry, PresenceUpdate } from './presence-update.js';
 
 /**
  * The presence changes one room saw during one window, judged against who is present when the
@@ -25,8 +25,21 @@ export class PresenceWindow {
   /** The update for `room` given who is present in it now; users are listed up to `maxListed`. */
   close(room: string, present: readonly PresentUser[], maxListed: number): PresenceUpdate {
     const count = present.length;
-    const isListed = count <= maxListed;
-    const snapshot = isListed ? { room, count, users: present.map(entry) } : { room, count };
+    const { joined, left } = this.diff(present);
+    if (count > maxListed) {
+      // Counts alone: a change only when the count moved, and then the same frame as the snapshot.
+      const snapshot = { room, count };
+      return joined.length === left.length ? { snapshot } : { snapshot, change: snapshot };
+    }
+    const snapshot = { room, count, users: present.map(entry) };
+    if (joined.length === 0 && left.length === 0) return { snapshot };
+    // Back under the limit: connections that held the count alone need the whole list.
+    const wasListed = count - joined.length + left.length <= maxListed;
+    return { snapshot, change: wasListed ? { room, count, joined, left } : snapshot };
+  }
+
+  /** Who of the users this window saw is present now and was not when it opened, and the reverse. */
+  private diff(present: readonly PresentUser[]): { joined: PresenceEntry[]; left: string[] } {
     const presentIds = new Set(present.map((user) => user.userId));
     const joined: PresenceEntry[] = [];
     const left: string[] = [];
@@ -35,11 +48,7 @@ export class PresenceWindow {
       if (isPresent && !wasPresent) joined.push({ userId, name });
       if (!isPresent && wasPresent) left.push(userId);
     }
-    const before = count - joined.length + left.length;
-    if (joined.length === 0 && left.length === 0) return { snapshot };
-    if (isListed && before > maxListed) return { snapshot, change: snapshot };
-    const change: PresenceDiff = isListed ? { room, count, joined, left } : { room, count };
-    return before === count && !isListed ? { snapshot } : { snapshot, change };
+    return { joined, left };
   }
 }
 

@@ -22,10 +22,7 @@ interface OpenWindow {
  * over a window of `diffMs`, then judged against who is present when it closes (one read per room
  * per window), and the update goes to the pusher (which in a cluster hands it to the other nodes
  * too). A connection that wants a snapshot opens a window as well, and gets it when the window closes.
- * One room's windows are pushed in the order they closed.
- *
- * The Hub talks to presence through this: it counts a connection with the tracker, which tells
- * this feed of the changes it notices.
+ * One room's windows are pushed in the order they closed. The tracker tells it of the changes.
  */
 export class PresenceFeed {
   private readonly open = new Map<string, OpenWindow>();
@@ -45,22 +42,9 @@ export class PresenceFeed {
     this.pusher = pusher;
   }
 
-  connected(roomId: string, user: User): void {
-    this.tracker.connected(roomId, user);
-  }
-
-  disconnected(roomId: string, user: User): void {
-    this.tracker.disconnected(roomId, user);
-  }
-
   /** A connection waits for the room's snapshot: it comes when the room's window closes. */
   snapshotWanted(roomId: string): void {
     this.windowOf(roomId);
-  }
-
-  /** Resolves once the connections counted so far show in presence on every node. */
-  synced(): Promise<void> {
-    return this.tracker.synced();
   }
 
   /** Closes every open window now and resolves once their updates are pushed (at shutdown). */

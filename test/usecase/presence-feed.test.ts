@@ -5,7 +5,7 @@ import { LocalPresence } from '../../src/local/local-presence.js';
 import { PresenceFeed } from '../../src/usecase/presence-feed.js';
 import { person } from '../support/fakes/fixtures.js';
 
-/** A feed over LocalPresence whose reads a test may slow down or fail; `updates` are what it pushed. */
+/** A feed over LocalPresence (`tracker`, which the Hub tells of connections) whose reads a test may slow down or fail; `updates` are what it pushed. */
 function feedWith(diffMs = 20) {
   const tracker = new LocalPresence((error) => {
     throw error;
@@ -33,7 +33,7 @@ function feedWith(diffMs = 20) {
       heard = () => updates.length >= count && resolve();
       heard();
     });
-  return { feed, updates, pushed, reads, reported };
+  return { feed, tracker, updates, pushed, reads, reported };
 }
 
 const ann = person('ann');
@@ -42,11 +42,11 @@ const users = (update: PresenceUpdate | undefined) => update?.snapshot.users?.ma
 
 describe('PresenceFeed', () => {
   it("gathers a room's changes over one window into one update; a second connection is no change", async () => {
-    const { feed, updates, pushed } = feedWith();
-    feed.connected('r', ann);
-    feed.connected('r', ann);
-    feed.connected('r', bob);
-    feed.connected('s', bob);
+    const { tracker, updates, pushed } = feedWith();
+    tracker.connected('r', ann);
+    tracker.connected('r', ann);
+    tracker.connected('r', bob);
+    tracker.connected('s', bob);
     await pushed(2);
     expect(updates.map((update) => update.change)).toEqual([
       {
@@ -60,15 +60,15 @@ describe('PresenceFeed', () => {
       },
       { room: 's', count: 1, joined: [{ userId: 'bob', name: 'Bob' }], left: [] },
     ]);
-    feed.disconnected('r', ann);
-    feed.disconnected('r', bob);
+    tracker.disconnected('r', ann);
+    tracker.disconnected('r', bob);
     await pushed(3);
     expect(updates[2]!.change).toEqual({ room: 'r', count: 1, joined: [], left: ['bob'] });
   });
 
   it('opens a window for a wanted snapshot, and sends it with no change when nothing changed', async () => {
-    const { feed, updates, pushed } = feedWith();
-    feed.connected('r', ann);
+    const { feed, tracker, updates, pushed } = feedWith();
+    tracker.connected('r', ann);
     await pushed(1);
     feed.snapshotWanted('r');
     await pushed(2);
@@ -76,12 +76,12 @@ describe('PresenceFeed', () => {
   });
 
   it("pushes a room's windows in the order they closed, even when an earlier read is slower", async () => {
-    const { feed, updates, pushed, reads } = feedWith(5);
+    const { tracker, updates, pushed, reads } = feedWith(5);
     let release: () => void = () => undefined;
     reads.push({ hold: new Promise<void>((resolve) => (release = resolve)) }, {});
-    feed.connected('r', ann);
+    tracker.connected('r', ann);
     await new Promise((resolve) => setTimeout(resolve, 30));
-    feed.connected('r', bob);
+    tracker.connected('r', bob);
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(updates).toEqual([]);
     release();
@@ -97,18 +97,18 @@ describe('PresenceFeed', () => {
   });
 
   it('reports a failed read once and retries the window with its changes kept', async () => {
-    const { feed, updates, pushed, reads, reported } = feedWith();
+    const { tracker, updates, pushed, reads, reported } = feedWith();
     const outage = new Error('Redis is down');
     reads.push({ fail: outage }, { fail: outage }, {});
-    feed.connected('r', ann);
+    tracker.connected('r', ann);
     await pushed(1);
     expect(reported).toEqual([outage]);
     expect(updates[0]!.change).toEqual({ room: 'r', count: 1, joined: [{ userId: 'ann', name: 'Ann' }], left: [] });
   });
 
   it('closes every open window at once on flush', async () => {
-    const { feed, updates } = feedWith(60_000);
-    feed.connected('r', ann);
+    const { feed, tracker, updates } = feedWith(60_000);
+    tracker.connected('r', ann);
     feed.snapshotWanted('s');
     await Promise.resolve(); // LocalPresence tells of a change after the call that noticed it
     await feed.flush();
