@@ -13,7 +13,7 @@ import { roomLastSeq, seqRange } from '../support/delivery-subscriber.js';
 import { bearer, createRoom } from '../support/rest.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';
-import { type ServerFrame, WsTestClient } from '../support/ws-test-client.js';
+import { type ServerFrame, WsTestClient, isServerPush } from '../support/ws-test-client.js';
 
 // Random and mutated client frames against a real server, with a healthy subscriber alongside.
 // Every frame gets exactly one reply with a documented code (or the documented close), the
@@ -153,7 +153,8 @@ async function exchange(frame: FuzzFrame): Promise<{ replies: ServerFrame[]; clo
   const sentinel = `sentinel-${++sentinels}`;
   client.socket.send(JSON.stringify({ op: 'sentinel', id: sentinel }));
   await client.waitFor(() => client.frames.some((f) => f.id === sentinel) || client.closeCode !== undefined);
-  const answered = client.frames.slice(start).filter((f) => f.op !== 'event');
+  // Pushes (events, presence) come whenever they come; the replies are the rest.
+  const answered = client.frames.slice(start).filter((f) => !isServerPush(f));
   const sentinelAt = answered.findIndex((f) => f.id === sentinel);
   return { replies: sentinelAt < 0 ? answered : answered.slice(0, sentinelAt), closeCode: client.closeCode };
 }

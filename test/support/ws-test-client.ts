@@ -4,6 +4,11 @@ import { presenceFromFrames } from './presence-state.js';
 /** A JSON frame as the server sent it. */
 export type ServerFrame = Record<string, unknown> & { op: string };
 
+/** A frame the server pushes on its own (an event, or presence), as opposed to a reply to a client frame. */
+export function isServerPush(frame: ServerFrame): boolean {
+  return frame.op === 'event' || frame.op === 'presence';
+}
+
 /** A real `ws` client that keeps every frame it receives and lets a test wait for conditions. */
 export class WsTestClient {
   readonly frames: ServerFrame[] = [];
