@@ -37,6 +37,7 @@ const environmentSchema = z
     HISTORY_MAX_EVENTS: z.coerce.number().int().min(0).default(10_000),
     HISTORY_MAX_AGE: z.coerce.number().int().min(0).default(0),
     HISTORY_TRIM_INTERVAL_MS: positiveInt(30_000),
+    IDEMPOTENCY_TTL: positiveInt(86_400),
     EMBEDDED_SHARED_BUFFERS: z
       .string()
       .regex(/^[1-9][0-9]*(kB|MB|GB)$/, 'must be a size such as 16MB')
@@ -91,6 +92,8 @@ export interface Config {
   /** Seconds an event is kept; undefined: forever (HISTORY_MAX_AGE=0). */
   readonly historyMaxAgeSeconds: number | undefined;
   readonly historyTrimIntervalMs: number;
+  /** Seconds an idempotency key is kept (IDEMPOTENCY_TTL); expired keys go with the next history trim. */
+  readonly idempotencyTtlSeconds: number;
   /** The embedded database's page cache (PostgreSQL's shared_buffers), e.g. "16MB". */
   readonly embeddedSharedBuffers: string;
   /** `baseline`: the embedded database's WebAssembly is never optimised (less memory, slower). */
@@ -141,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     historyMaxEvents: e.HISTORY_MAX_EVENTS || undefined,
     historyMaxAgeSeconds: e.HISTORY_MAX_AGE || undefined,
     historyTrimIntervalMs: e.HISTORY_TRIM_INTERVAL_MS,
+    idempotencyTtlSeconds: e.IDEMPOTENCY_TTL,
     embeddedSharedBuffers: e.EMBEDDED_SHARED_BUFFERS,
     embeddedCompiler: e.EMBEDDED_COMPILER,
     presenceDiffMs: e.PRESENCE_DIFF_MS,

@@ -21,7 +21,7 @@ export async function startNode(
   get(TOKENS.presenceFeed).deliverTo(get(TOKENS.presencePusher));
   if (container.isRegistered(TOKENS.clusterPusher)) get(TOKENS.clusterPusher).start();
   get(TOKENS.trimHistory).runEvery(config.historyTrimIntervalMs, {
-    trimmed: (deleted) => logger.info({ deleted }, 'history trimmed'),
+    trimmed: (deleted) => logger.info({ deleted: deleted.events, keysForgotten: deleted.keys }, 'history trimmed'),
     failed: (error) => logger.error({ err: error }, 'history trim failed'),
   });
   const port = await get(TOKENS.webServer).listen();

@@ -45,7 +45,11 @@ export function registerUseCases(container: DependencyContainer, config: Config,
           ),
       }),
   );
-  const retention = { maxEventsPerRoom: config.historyMaxEvents, maxAgeSeconds: config.historyMaxAgeSeconds };
+  const retention = {
+    maxEventsPerRoom: config.historyMaxEvents,
+    maxAgeSeconds: config.historyMaxAgeSeconds,
+    idempotencyKeySeconds: config.idempotencyTtlSeconds,
+  };
   provide(container, TOKENS.trimHistory, (get) => new TrimHistory(get(TOKENS.unitOfWork), retention));
 }
 

@@ -1,7 +1,12 @@
-import { RoomNotFound } from '../domain/errors.js';
-import type { NewRoomEvent, RoomEvent } from '../domain/room-event.js';
-import { type SerialisedEvent, insertEvent, insertGroups, serialiseEvent } from './event-insert-statements.js';
-import type { SqlExecutor } from './sql.js';
+import type { AppendedEvent, NewRoomEvent } from '../domain/room-event.js';
+import {
+  type SerialisedEvent,
+  refusalOf,
+  insertEvent,
+  insertGroups,
+  serialiseEvent,
+} from './event-insert-statements.js';
+import { type SqlExecutor, UNIQUE_VIOLATION, sqlErrorCode } from './sql.js';
 
 /** Bounds one statement: at most this many events, and about this much event data (one group always fits). */
 export const MAX_BATCH_EVENTS = 500;
@@ -11,9 +16,17 @@ export const MAX_BATCH_DATA_CHARS = 4_000_000;
 interface PendingGroup {
   readonly items: readonly SerialisedEvent[];
   readonly chars: number;
-  resolve(events: RoomEvent[]): void;
+  /** The group's idempotency keys, each scoped to its room and sender. */
+  readonly keys: readonly string[];
+  resolve(events: AppendedEvent[]): void;
   reject(error: unknown): void;
 }
+
+/**
+ * A statement that met a key another transaction committed after the statement began runs again,
+ * and then sees that key; more than this many runs means something else is wrong.
+ */
+const MAX_RUNS_PER_BATCH = 5;
 
 export interface BatchingOptions {
   /**
@@ -41,17 +54,23 @@ export class BatchedEventAppender {
     private readonly options: BatchingOptions = {},
   ) {}
 
-  /** Stores the event with its room's next seq; rejects with `RoomNotFound` for an unknown room. */
-  async append(event: NewRoomEvent): Promise<RoomEvent> {
+  /**
+   * Stores the event with its room's next seq, or answers a repeated idempotency key with the
+   * original; rejects with `RoomNotFound` for an unknown room, `IdempotencyConflict` for a key
+   * used for another event.
+   */
+  async append(event: NewRoomEvent): Promise<AppendedEvent> {
     const [stored] = await this.appendAll([event]);
     return stored!;
   }
 
-  /** Stores all the events, or none; rejects with `RoomNotFound` naming an unknown room. */
-  appendAll(events: readonly NewRoomEvent[]): Promise<RoomEvent[]> {
+  /** Stores all the events, or none; rejects as `append` does. The events' keys must differ. */
+  appendAll(events: readonly NewRoomEvent[]): Promise<AppendedEvent[]> {
     return new Promise((resolve, reject) => {
       const items = events.map(serialiseEvent);
-      this.queue.push({ items, chars: items.reduce((sum, item) => sum + item.json.length, 0), resolve, reject });
+      const chars = items.reduce((sum, item) => sum + item.json.length, 0);
+      const keys = events.flatMap((event) => (event.idempotencyKey === undefined ? [] : [scopedKey(event)]));
+      this.queue.push({ items, chars, keys, resolve, reject });
       if (this.isFlushing) return;
       this.isFlushing = true;
       if (this.options.waitsForIoFirst) setImmediate(() => void this.flush());
@@ -65,38 +84,67 @@ export class BatchedEventAppender {
   }
 
   private async store(batch: readonly PendingGroup[]): Promise<void> {
-    try {
-      const lone = batch.length === 1 && batch[0]!.items.length === 1 ? batch[0]!.items[0]! : undefined;
-      // A lone event takes the simpler statement: cheaper to plan, the same result.
-      if (lone) {
-        batch[0]!.resolve([await insertEvent(this.sql, lone)]);
+    for (let run = 1; ; run += 1) {
+      try {
+        await this.storeOnce(batch);
+        return;
+      } catch (error) {
+        if (run < MAX_RUNS_PER_BATCH && isKeyTakenMeanwhile(error)) continue;
+        for (const pending of batch) pending.reject(error);
         return;
       }
-      const outcomes = await insertGroups(
-        this.sql,
-        batch.map((pending) => pending.items),
-      );
-      batch.forEach((pending, index) => {
-        const outcome = outcomes[index]!;
-        if ('events' in outcome) pending.resolve(outcome.events);
-        else pending.reject(new RoomNotFound(outcome.unknownRoom));
-      });
-    } catch (error) {
-      for (const pending of batch) pending.reject(error);
     }
   }
 
-  /** The groups at the head of the queue, whole, up to the bounds of one statement. */
+  private async storeOnce(batch: readonly PendingGroup[]): Promise<void> {
+    const lone = batch.length === 1 && batch[0]!.items.length === 1 ? batch[0]!.items[0]! : undefined;
+    // A lone event takes the simpler statement: cheaper to plan, the same result.
+    if (lone) {
+      batch[0]!.resolve([await insertEvent(this.sql, lone)]);
+      return;
+    }
+    const outcomes = await insertGroups(
+      this.sql,
+      batch.map((pending) => pending.items),
+    );
+    batch.forEach((pending, index) => {
+      const outcome = outcomes[index]!;
+      if ('events' in outcome) pending.resolve(outcome.events);
+      else pending.reject(refusalOf(outcome));
+    });
+  }
+
+  /**
+   * The groups at the head of the queue, whole, up to the bounds of one statement and up to a
+   * group that repeats a key of an earlier one: that one goes next, and is answered with the event
+   * the earlier one stored.
+   */
   private takeBatch(): PendingGroup[] {
     let count = 0;
     let events = 0;
     let chars = 0;
+    const keys = new Set<string>();
     for (const pending of this.queue) {
       events += pending.items.length;
       chars += pending.chars;
       if (count > 0 && (events > MAX_BATCH_EVENTS || chars > MAX_BATCH_DATA_CHARS)) break;
+      if (pending.keys.some((key) => keys.has(key))) break;
+      for (const key of pending.keys) keys.add(key);
       count += 1;
     }
     return this.queue.splice(0, count);
   }
+}
+
+/** An idempotency key with its scope, the room and the sender. */
+function scopedKey(event: NewRoomEvent): string {
+  return JSON.stringify([event.room, event.sender, event.idempotencyKey]);
+}
+
+/** A key that another transaction stored after the statement took its snapshot. */
+function isKeyTakenMeanwhile(error: unknown): boolean {
+  return (
+    sqlErrorCode(error) === UNIQUE_VIOLATION &&
+    (error as { constraint?: unknown }).constraint === 'idempotency_keys_pkey'
+  );
 }

@@ -1,4 +1,4 @@
-import type { NewRoomEvent, RoomEvent } from '../domain/room-event.js';
+import type { AppendedEvent, NewRoomEvent } from '../domain/room-event.js';
 import type { BatchedEventAppender } from './batched-event-appender.js';
 import { PgEventRepository } from './pg-event-repository.js';
 import type { SqlDatabase } from './sql.js';
@@ -16,11 +16,11 @@ export class GroupCommitEventRepository extends PgEventRepository {
     super(db);
   }
 
-  override append(event: NewRoomEvent): Promise<RoomEvent> {
+  override append(event: NewRoomEvent): Promise<AppendedEvent> {
     return this.appender.append(event);
   }
 
-  override appendAll(events: readonly NewRoomEvent[]): Promise<RoomEvent[]> {
+  override appendAll(events: readonly NewRoomEvent[]): Promise<AppendedEvent[]> {
     return this.appender.appendAll(events);
   }
 }

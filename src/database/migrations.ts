@@ -36,4 +36,21 @@ export const MIGRATIONS: readonly { readonly name: string; readonly sql: string 
     // Lets history trimming by age find expired events without reading every event.
     sql: 'CREATE INDEX events_at_idx ON events (at);',
   },
+  {
+    name: '003-idempotency-keys',
+    // A key's event is copied here, so that a repeat is answered with it after history trimming.
+    sql: `
+      CREATE TABLE idempotency_keys (
+        room_id text NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        sender text NOT NULL,
+        key text NOT NULL,
+        seq bigint NOT NULL,
+        type text NOT NULL,
+        data json NOT NULL,
+        at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (room_id, sender, key)
+      );
+      CREATE INDEX idempotency_keys_at_idx ON idempotency_keys (at);
+    `,
+  },
 ];

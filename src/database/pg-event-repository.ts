@@ -1,6 +1,6 @@
 import { RoomNotFound } from '../domain/errors.js';
 import type { EventRepository, EventWindow, RetentionPolicy } from '../domain/ports/repositories.js';
-import type { NewRoomEvent, RoomEvent } from '../domain/room-event.js';
+import type { AppendedEvent, NewRoomEvent, RoomEvent } from '../domain/room-event.js';
 import { insertAllOrNone, insertEvent, serialiseEvent } from './event-insert-statements.js';
 import type { SqlExecutor } from './sql.js';
 
@@ -19,11 +19,11 @@ const COLUMNS = 'room_id, seq, type, data, sender, at';
 export class PgEventRepository implements EventRepository {
   constructor(private readonly sql: SqlExecutor) {}
 
-  append(event: NewRoomEvent): Promise<RoomEvent> {
+  append(event: NewRoomEvent): Promise<AppendedEvent> {
     return insertEvent(this.sql, serialiseEvent(event));
   }
 
-  appendAll(events: readonly NewRoomEvent[]): Promise<RoomEvent[]> {
+  appendAll(events: readonly NewRoomEvent[]): Promise<AppendedEvent[]> {
     return insertAllOrNone(this.sql, events.map(serialiseEvent));
   }
 
@@ -73,6 +73,16 @@ export class PgEventRepository implements EventRepository {
       deleted += Number(rows[0]?.count ?? 0);
     }
     return deleted;
+  }
+
+  async forgetKeys(ttlSeconds: number): Promise<number> {
+    const rows = await this.sql.query<{ count: string | number }>(
+      `WITH gone AS (
+         DELETE FROM idempotency_keys WHERE at < now() - make_interval(secs => $1) RETURNING 1
+       ) SELECT count(*) AS count FROM gone`,
+      [ttlSeconds],
+    );
+    return Number(rows[0]?.count ?? 0);
   }
 }
 

@@ -1,6 +1,12 @@
 /** The codes of the errors a caller can cause by breaking a domain rule (a subset of the protocol's codes). */
 export type DomainErrorCode =
-  'room_not_found' | 'room_exists' | 'room_full' | 'forbidden' | 'invalid_request' | 'payload_too_large';
+  | 'room_not_found'
+  | 'room_exists'
+  | 'room_full'
+  | 'forbidden'
+  | 'invalid_request'
+  | 'payload_too_large'
+  | 'idempotency_conflict';
 
 /** Base of every error a caller can cause; `code` is the stable protocol error code. */
 export abstract class DomainError extends Error {
@@ -44,6 +50,14 @@ export class InvalidRequest extends DomainError {
 /** Event data larger than the protocol allows. */
 export class PayloadTooLarge extends DomainError {
   readonly code = 'payload_too_large';
+}
+
+/** An idempotency key used before, within its lifetime, for another event (a different type or data). */
+export class IdempotencyConflict extends DomainError {
+  readonly code = 'idempotency_conflict';
+  constructor(roomId: string, key: string) {
+    super(`idempotency key '${key}' was used in room '${roomId}' for an event with another type or data`);
+  }
 }
 
 /**

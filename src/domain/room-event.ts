@@ -16,8 +16,14 @@ export interface RoomEvent {
   readonly dataJson?: string;
 }
 
-/** An event before the store has given it a seq and a time. */
-export type NewRoomEvent = Omit<RoomEvent, 'seq' | 'at'>;
+/**
+ * An event before the store has given it a seq and a time. With an idempotency key (scoped to the
+ * room and the sender), a repeat of the same event is answered with the original, not stored again.
+ */
+export type NewRoomEvent = Omit<RoomEvent, 'seq' | 'at'> & { readonly idempotencyKey?: string };
+
+/** What an append answers: the event as stored, or (`replayed`) the original of a repeated idempotency key. */
+export type AppendedEvent = RoomEvent & { readonly replayed?: true };
 
 export const MAX_EVENT_DATA_BYTES = 64 * 1024;
 /** Events in one published batch at most. */

@@ -1,6 +1,6 @@
 import type { Pusher } from '../domain/ports/pusher.js';
 import type { Repositories, UnitOfWork } from '../domain/ports/repositories.js';
-import type { NewRoomEvent, RoomEvent } from '../domain/room-event.js';
+import type { AppendedEvent, NewRoomEvent, RoomEvent } from '../domain/room-event.js';
 
 const SETTLED: Promise<unknown> = Promise.resolve();
 
@@ -25,8 +25,11 @@ export class OrderedPublisher {
     private readonly pusher: Pusher,
   ) {}
 
-  /** Stores the event with its room's next seq, then pushes it after the room's earlier pushes. */
-  publish(event: NewRoomEvent): Promise<RoomEvent> {
+  /**
+   * Stores the event with its room's next seq, then pushes it after the room's earlier pushes; the
+   * original of a repeated idempotency key is answered, not pushed again.
+   */
+  publish(event: NewRoomEvent): Promise<AppendedEvent> {
     return this.appendThenPush(
       [event.room],
       () => this.uow.repos.events.append(event),
@@ -34,8 +37,8 @@ export class OrderedPublisher {
     );
   }
 
-  /** Stores events of any rooms all or none (a room's in the order given), then pushes each in that order. */
-  publishAll(events: readonly NewRoomEvent[]): Promise<RoomEvent[]> {
+  /** Stores events of any rooms all or none (a room's in the order given), then pushes each new one in that order. */
+  publishAll(events: readonly NewRoomEvent[]): Promise<AppendedEvent[]> {
     const rooms = [...new Set(events.map((event) => event.room))];
     return this.appendThenPush(
       rooms,
@@ -67,7 +70,7 @@ export class OrderedPublisher {
   private appendThenPush<T>(
     roomIds: readonly string[],
     append: () => Promise<T>,
-    eventsOf: (stored: T) => readonly RoomEvent[],
+    eventsOf: (stored: T) => readonly AppendedEvent[],
   ): Promise<T> {
     const previous = this.allSettled(roomIds.map((roomId) => this.tailOf(roomId)));
     const barrier = this.allSettled(roomIds.map((roomId) => this.barriers.get(roomId) ?? SETTLED));
@@ -75,7 +78,7 @@ export class OrderedPublisher {
     const result = barrier.then(append).then(
       async (stored) => {
         await previous;
-        for (const event of eventsOf(stored)) this.pusher.push(event);
+        for (const event of eventsOf(stored)) if (!event.replayed) this.pusher.push(event);
         return stored;
       },
       async (error: unknown) => {

@@ -1,13 +1,22 @@
 import type { RetentionPolicy, UnitOfWork } from '../domain/ports/repositories.js';
 import { PeriodicTask } from './periodic-task.js';
 
+/** What one trim deleted: events, and idempotency keys past their lifetime. */
+export interface Trimmed {
+  readonly events: number;
+  readonly keys: number;
+}
+
 /** What a background trim tells: how much it deleted, or why it failed. */
 export interface TrimReport {
-  trimmed(deleted: number): void;
+  trimmed(deleted: Trimmed): void;
   failed(error: unknown): void;
 }
 
-/** Deletes history that the retention policy no longer keeps; readers past it get `recovered: false`. */
+/**
+ * Deletes history that the retention policy no longer keeps (readers past it get
+ * `recovered: false`), and idempotency keys past their lifetime.
+ */
 export class TrimHistory {
   private schedule: PeriodicTask | undefined;
 
@@ -16,12 +25,14 @@ export class TrimHistory {
     private readonly policy: RetentionPolicy,
   ) {}
 
-  /** Resolves to the number of events deleted. */
-  execute(): Promise<number> {
-    if (this.policy.maxEventsPerRoom === undefined && this.policy.maxAgeSeconds === undefined) {
-      return Promise.resolve(0);
-    }
-    return this.uow.repos.events.trim(this.policy);
+  async execute(): Promise<Trimmed> {
+    const { events } = this.uow.repos;
+    const { maxEventsPerRoom, maxAgeSeconds, idempotencyKeySeconds } = this.policy;
+    const hasHistoryLimit = maxEventsPerRoom !== undefined || maxAgeSeconds !== undefined;
+    return {
+      events: hasHistoryLimit ? await events.trim(this.policy) : 0,
+      keys: idempotencyKeySeconds === undefined ? 0 : await events.forgetKeys(idempotencyKeySeconds),
+    };
   }
 
   /** Trims in the background every `intervalMs` until `stop` (never two at once, never blocking publishes). */
@@ -29,7 +40,7 @@ export class TrimHistory {
     this.schedule ??= new PeriodicTask(intervalMs, async () => {
       try {
         const deleted = await this.execute();
-        if (deleted > 0) report.trimmed(deleted);
+        if (deleted.events > 0 || deleted.keys > 0) report.trimmed(deleted);
       } catch (error) {
         report.failed(error);
       }

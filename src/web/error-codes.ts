@@ -24,6 +24,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   not_found: 404,
   room_full: 409,
   room_exists: 409,
+  idempotency_conflict: 409,
   not_subscribed: 409,
   too_many_subscriptions: 409,
   payload_too_large: 413,

@@ -25,4 +25,8 @@ export const eventDataSchema = z.custom<unknown>((data) => data !== undefined, {
   message: 'is required',
   params: { isMissingField: true },
 });
+/** An idempotency key: 1 to 255 visible ASCII characters, as the `Idempotency-Key` header takes them. */
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters (no spaces)');
 export const typeFilterSchema = z.array(eventTypeSchema).max(100);

@@ -17,14 +17,14 @@ describe('TrimHistory', () => {
   it('keeps the newest events of each room under the policy', async () => {
     const uow = await roomWithEvents(10);
     const trim = new TrimHistory(uow, { maxEventsPerRoom: 3, maxAgeSeconds: undefined });
-    expect(await trim.execute()).toBe(7);
+    expect(await trim.execute()).toEqual({ events: 7, keys: 0 });
     expect(uow.storedEvents('lobby').map((event) => event.seq)).toEqual([8, 9, 10]);
   });
 
   it('keeps everything without limits', async () => {
     const uow = await roomWithEvents(5);
     const trim = new TrimHistory(uow, { maxEventsPerRoom: undefined, maxAgeSeconds: undefined });
-    expect(await trim.execute()).toBe(0);
+    expect(await trim.execute()).toEqual({ events: 0, keys: 0 });
     expect(uow.storedEvents('lobby')).toHaveLength(5);
   });
 });

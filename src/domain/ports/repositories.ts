@@ -1,7 +1,7 @@
 import type { Member } from '../member.js';
 import type { Page, PageRequest } from '../page.js';
 import type { Room } from '../room.js';
-import type { NewRoomEvent, RoomEvent } from '../room-event.js';
+import type { AppendedEvent, NewRoomEvent, RoomEvent } from '../room-event.js';
 
 /** Data needed to create a room; the store sets seq 0, the time and the member count. */
 export interface NewRoom {
@@ -47,6 +47,8 @@ export interface EventWindow {
 export interface RetentionPolicy {
   readonly maxEventsPerRoom: number | undefined;
   readonly maxAgeSeconds: number | undefined;
+  /** How long an idempotency key is kept, whatever happens to its event; undefined: forever. */
+  readonly idempotencyKeySeconds?: number | undefined;
 }
 
 /** A room's event stream, as stored. */
@@ -54,18 +56,24 @@ export interface EventRepository {
   /**
    * Stores the event with the room's next seq, atomically; throws `RoomNotFound` for an unknown
    * room. Outside a unit of work, a room's appends take their seqs in the order they were called.
+   * An event with an idempotency key that its room and sender used before is not stored again:
+   * the original is returned (`replayed`), or `IdempotencyConflict` thrown when the type or data
+   * differ. Concurrent appends with one key, on any node, store one event.
    */
-  append(event: NewRoomEvent): Promise<RoomEvent>;
+  append(event: NewRoomEvent): Promise<AppendedEvent>;
   /**
    * Stores all the events atomically, or none: each with its room's next seq, a room's events in
-   * the order given. Throws `RoomNotFound` (storing nothing) when any room is unknown. Outside a
-   * unit of work, it takes its place in the call order of `append` for each of its rooms.
+   * the order given, keys as in `append` (a repeated one answered with its original). Throws
+   * `RoomNotFound` or `IdempotencyConflict` (storing nothing). The events' keys must differ.
+   * Outside a unit of work, it takes its place in the call order of `append` for each of its rooms.
    */
-  appendAll(events: readonly NewRoomEvent[]): Promise<RoomEvent[]>;
+  appendAll(events: readonly NewRoomEvent[]): Promise<AppendedEvent[]>;
   /** Events with seq > afterSeq, ascending, at most `limit`. */
   listAfter(roomId: string, afterSeq: number, limit: number): Promise<EventWindow>;
   /** Deletes the oldest events that the policy no longer keeps, in every room; returns how many. */
   trim(policy: RetentionPolicy): Promise<number>;
+  /** Forgets the idempotency keys used more than `ttlSeconds` ago; returns how many. */
+  forgetKeys(ttlSeconds: number): Promise<number>;
 }
 
 /** The repositories bound to one transaction. */

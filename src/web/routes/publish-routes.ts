@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { MAX_BATCH_ITEMS } from '../../domain/room-event.js';
+import { type AppendedEvent, MAX_BATCH_ITEMS } from '../../domain/room-event.js';
 import { currentUser } from '../auth/bearer.js';
 import { eventJsonText } from '../event-json.js';
 import { type HttpRequest, sendJsonText } from '../http-step.js';
-import { eventDataSchema, eventTypeSchema, roomIdSchema, roomPathSchema } from '../schemas.js';
+import { eventDataSchema, eventTypeSchema, idempotencyKeySchema, roomIdSchema, roomPathSchema } from '../schemas.js';
 import { parseOrThrow } from '../validation.js';
 import type { RoomUseCases } from './room-use-cases.js';
 
@@ -16,10 +16,18 @@ export const BATCH_BODY_LIMIT_BYTES = 1024 * 1024;
 const publishBody = z.object({ type: eventTypeSchema, data: eventDataSchema });
 const batchBody = z.object({
   events: z
-    .array(z.object({ room: roomIdSchema, type: eventTypeSchema, data: eventDataSchema }))
+    .array(
+      z.object({
+        room: roomIdSchema,
+        type: eventTypeSchema,
+        data: eventDataSchema,
+        idempotencyKey: idempotencyKeySchema.optional(),
+      }),
+    )
     .min(1)
     .max(MAX_BATCH_ITEMS),
 });
+const keyHeader = z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() });
 
 /**
  * A route that publishes, defined once: express mounts it under /v1, and the fast path serves
@@ -48,8 +56,15 @@ export function publishRoutes(useCases: Pick<RoomUseCases, 'publishEvent' | 'pub
     async handle(req, res, params) {
       const { room } = parseOrThrow(roomPathSchema, params, 'path');
       const body = parseOrThrow(publishBody, req.body, 'body');
-      const event = await useCases.publishEvent.execute(currentUser(res), room, body.type, body.data);
-      sendJsonText(res, 201, eventJsonText(event));
+      const key = parseOrThrow(keyHeader, { 'Idempotency-Key': req.headers['idempotency-key'] }, 'header');
+      const event = await useCases.publishEvent.execute(
+        currentUser(res),
+        room,
+        body.type,
+        body.data,
+        key['Idempotency-Key'],
+      );
+      sendPublished(res, [event], eventJsonText(event));
     },
   };
   const batch: PublishRoute = {
@@ -59,8 +74,15 @@ export function publishRoutes(useCases: Pick<RoomUseCases, 'publishEvent' | 'pub
     async handle(req, res) {
       const { events } = parseOrThrow(batchBody, req.body, 'body');
       const stored = await useCases.publishEventBatch.execute(currentUser(res), events);
-      sendJsonText(res, 201, `{"items":[${stored.map(eventJsonText).join(',')}]}`);
+      sendPublished(res, stored, `{"items":[${stored.map(eventJsonText).join(',')}]}`);
     },
   };
   return [one, batch];
+}
+
+/** 201 when anything was stored; 200 with `Idempotent-Replayed: true` when every event is an original answered again. */
+function sendPublished(res: ServerResponse, events: readonly AppendedEvent[], text: string): void {
+  const isReplay = events.every((event) => event.replayed);
+  if (isReplay) res.setHeader('Idempotent-Replayed', 'true');
+  sendJsonText(res, isReplay ? 200 : 201, text);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventDataSchema, eventTypeSchema, roomIdSchema, typeFilterSchema } from '../schemas.js';
+import { eventDataSchema, eventTypeSchema, idempotencyKeySchema, roomIdSchema, typeFilterSchema } from '../schemas.js';
 import type { FrameId } from './codec.js';
 
 const frameIdSchema = z.union([z.string().max(128), z.number()]).optional();
@@ -15,7 +15,12 @@ const opSchemas = {
   unsubscribe: z.object({ room: roomIdSchema }),
   leave: z.object({ room: roomIdSchema }),
   filter: z.object({ room: roomIdSchema, types: typeFilterSchema.nullable() }),
-  publish: z.object({ room: roomIdSchema, type: eventTypeSchema, data: eventDataSchema }),
+  publish: z.object({
+    room: roomIdSchema,
+    type: eventTypeSchema,
+    data: eventDataSchema,
+    idempotencyKey: idempotencyKeySchema.optional(),
+  }),
 };
 
 /** A client frame that passed validation. */

@@ -25,6 +25,7 @@ const OVER_WEBSOCKET: Readonly<Record<ErrorCode, ErrorCode>> = {
   not_found: 'not_found',
   room_full: 'room_full',
   room_exists: 'room_exists',
+  idempotency_conflict: 'idempotency_conflict',
   not_subscribed: 'not_subscribed',
   too_many_subscriptions: 'too_many_subscriptions',
   // A frame is at most 64 KiB, so oversized data is one more request the rules refuse.

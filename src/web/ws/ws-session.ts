@@ -111,7 +111,9 @@ export class WsSession {
         hub.setFilter(this.client, op.room, toTypeSet(op.types));
         return { room: op.room };
       case 'publish':
-        return { seq: (await this.deps.publishEvent.execute(user, op.room, op.type, op.data)).seq };
+        return {
+          seq: (await this.deps.publishEvent.execute(user, op.room, op.type, op.data, op.idempotencyKey)).seq,
+        };
     }
   }
 

@@ -298,7 +298,14 @@ describe('WsSession ops', () => {
     const { client, publishEvent, exchange } = sessionFor();
     const replies = await exchange({ id: 'p', op: 'publish', room: 'lobby', type: 'chat', data: { text: 'hi' } });
     expect(replies).toEqual([{ op: 'ok', id: 'p', seq: 1 }]);
-    expect(publishEvent.execute).toHaveBeenCalledWith(client.user, 'lobby', 'chat', { text: 'hi' });
+    expect(publishEvent.execute).toHaveBeenCalledWith(client.user, 'lobby', 'chat', { text: 'hi' }, undefined);
+  });
+
+  it('passes a publish's idempotency key on', async () => {
+    const { client, publishEvent, exchange } = sessionFor();
+    const frame = { id: 'p', op: 'publish', room: 'lobby', type: 'chat', data: 1, idempotencyKey: 'order-7' };
+    expect(await exchange(frame)).toEqual([{ op: 'ok', id: 'p', seq: 1 }]);
+    expect(publishEvent.execute).toHaveBeenCalledWith(client.user, 'lobby', 'chat', 1, 'order-7');
   });
 });
 
