@@ -301,7 +301,7 @@ describe('WsSession ops', () => {
     expect(publishEvent.execute).toHaveBeenCalledWith(client.user, 'lobby', 'chat', { text: 'hi' }, undefined);
   });
 
-  it('passes a publish's idempotency key on', async () => {
+  it('passes the idempotency key of a publish on', async () => {
     const { client, publishEvent, exchange } = sessionFor();
     const frame = { id: 'p', op: 'publish', room: 'lobby', type: 'chat', data: 1, idempotencyKey: 'order-7' };
     expect(await exchange(frame)).toEqual([{ op: 'ok', id: 'p', seq: 1 }]);
