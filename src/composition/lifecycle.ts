@@ -20,6 +20,7 @@ export async function startNode(
   const get = resolverFor(container);
   get(TOKENS.presenceFeed).deliverTo(get(TOKENS.presencePusher));
   if (container.isRegistered(TOKENS.clusterPusher)) get(TOKENS.clusterPusher).start();
+  if (container.isRegistered(TOKENS.storedEventListener)) await get(TOKENS.storedEventListener).start();
   get(TOKENS.trimHistory).runEvery(config.historyTrimIntervalMs, {
     trimmed: (deleted) => logger.info({ deleted: deleted.events, keysForgotten: deleted.keys }, 'history trimmed'),
     failed: (error) => logger.error({ err: error }, 'history trim failed'),
@@ -42,7 +43,8 @@ export async function stopNode(container: DependencyContainer, logger: Logger, o
   await get(TOKENS.presenceFeed).flush();
   await webServer.finishRequests();
   await get(TOKENS.trimHistory).stop();
-  if (container.isRegistered(TOKENS.clusterPusher)) await get(TOKENS.clusterPusher).stop();
+  if (container.isRegistered(TOKENS.storedEventListener)) await get(TOKENS.storedEventListener).stop();
+  if (container.isRegistered(TOKENS.sequencedPusher)) await get(TOKENS.sequencedPusher).stop();
   if (ownsDatabase) await get(TOKENS.database).close();
   logger.info('roomcast stopped');
 }

@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { DevelopmentMode } from './development-mode.js';
 import { registerHttp } from './http.js';
 import { registerPersistence } from './persistence.js';
+import { registerStoredEventListener } from './sequenced-delivery.js';
 import { registerSingleNode } from './single-node.js';
 import { registerUseCases } from './use-cases.js';
 import { registerWebSocket } from './websocket.js';
@@ -25,7 +26,8 @@ export function registerNode(container: DependencyContainer, parts: NodeParts): 
   const { config, logger, cluster } = parts;
   registerPersistence(container, parts.database);
   if (cluster) registerCluster(container, config, logger, cluster.redis, cluster.nodeId);
-  else registerSingleNode(container, logger);
+  else registerSingleNode(container, logger, config.databaseUrl !== undefined);
+  if (config.databaseUrl) registerStoredEventListener(container, config.databaseUrl, logger);
   registerUseCases(container, config, logger);
   registerHttp(container, config, parts.devMode, logger);
   registerWebSocket(container, config, logger);

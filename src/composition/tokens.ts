@@ -3,6 +3,7 @@ import { type DependencyContainer, instanceCachingFactory } from 'tsyringe';
 import type { RedisBroker } from '../cluster/redis-broker.js';
 import type { RedisPresence } from '../cluster/redis-presence.js';
 import type { SqlDatabase } from '../database/sql.js';
+import type { StoredEventListener } from '../database/stored-event-listener.js';
 import type { HealthCheck } from '../domain/ports/health.js';
 import type { PresenceTracker } from '../domain/ports/presence.js';
 import type { PresencePusher, Pusher } from '../domain/ports/pusher.js';
@@ -13,6 +14,7 @@ import type { OrderedPublisher } from '../usecase/ordered-publisher.js';
 import type { PresenceFeed } from '../usecase/presence-feed.js';
 import type { ResumeRoom } from '../usecase/resume-room.js';
 import type { SequencedDelivery } from '../usecase/sequenced-delivery.js';
+import type { SequencedPusher } from '../usecase/sequenced-pusher.js';
 import type { TrimHistory } from '../usecase/trim-history.js';
 import type { Admission } from '../web/admission.js';
 import type { TokenService } from '../web/auth/token-service.js';
@@ -45,8 +47,11 @@ export const TOKENS = {
   rateLimitStore: token<RateLimitStore>('rateLimitStore'),
   redisPresence: token<RedisPresence>('redisPresence'), // in a cluster only
   broker: token<RedisBroker>('broker'), // in a cluster only
-  sequencedDelivery: token<SequencedDelivery>('sequencedDelivery'), // in a cluster only
+  sequencedDelivery: token<SequencedDelivery>('sequencedDelivery'), // on PostgreSQL or in a cluster
+  /** The pusher in front of seq-ordered delivery (in a cluster, the cluster's). */
+  sequencedPusher: token<SequencedPusher>('sequencedPusher'), // on PostgreSQL or in a cluster
   clusterPusher: token<ClusterPusher>('clusterPusher'), // in a cluster only
+  storedEventListener: token<StoredEventListener>('storedEventListener'), // on PostgreSQL only
   publisher: token<OrderedPublisher>('publisher'),
   roomUseCases: token<RoomUseCases>('roomUseCases'),
   resumeRoom: token<ResumeRoom>('resumeRoom'),

@@ -1,5 +1,14 @@
+import { ROOMCAST_PUBLISH_SQL } from './roomcast-publish-function.js';
+
+/** One step of the schema; `serverOnly` ones are left out of the embedded database, which no other process can reach. */
+export interface Migration {
+  readonly name: string;
+  readonly sql: string;
+  readonly serverOnly?: true;
+}
+
 /** The schema, in order; a migration never changes once released: add a new one instead. */
-export const MIGRATIONS: readonly { readonly name: string; readonly sql: string }[] = [
+export const MIGRATIONS: readonly Migration[] = [
   {
     name: '001-rooms-members-events',
     sql: `
@@ -53,4 +62,5 @@ export const MIGRATIONS: readonly { readonly name: string; readonly sql: string 
       CREATE INDEX idempotency_keys_at_idx ON idempotency_keys (at);
     `,
   },
+  { name: '004-roomcast-publish', sql: ROOMCAST_PUBLISH_SQL, serverOnly: true },
 ];

@@ -3,6 +3,7 @@ import type { PresencePusher, Pusher } from '../domain/ports/pusher.js';
 import type { PresenceUpdate } from '../domain/presence-update.js';
 import type { RoomEvent } from '../domain/room-event.js';
 import type { SequencedDelivery } from './sequenced-delivery.js';
+import { SequencedPusher } from './sequenced-pusher.js';
 
 /**
  * The Pusher of a node in a cluster, and the broker's listener: this node's events go to its own
@@ -10,31 +11,32 @@ import type { SequencedDelivery } from './sequenced-delivery.js';
  * back through the same seq-ordered delivery, so that each subscriber sees every seq once, in order.
  * Presence updates go to this node's subscribers and to the other nodes', as they come.
  */
-export class ClusterPusher implements Pusher, PresencePusher, BrokerListener {
+export class ClusterPusher extends SequencedPusher implements BrokerListener {
   constructor(
-    private readonly delivery: SequencedDelivery,
-    /** This node's Hub: evictions and presence need no seq ordering. */
-    private readonly hub: Pusher & PresencePusher,
+    delivery: SequencedDelivery,
+    hub: Pusher & PresencePusher,
     private readonly broker: ClusterBroker,
-  ) {}
+  ) {
+    super(delivery, hub);
+  }
 
   /** Starts taking in the other nodes' events and evictions. */
   start(): void {
     this.broker.listen(this);
   }
 
-  push(event: RoomEvent): void {
-    this.delivery.accept(event);
+  override push(event: RoomEvent): void {
+    super.push(event);
     this.broker.publishEvent(event);
   }
 
-  evict(roomId: string, userId: string): void {
-    this.hub.evict(roomId, userId);
+  override evict(roomId: string, userId: string): void {
+    super.evict(roomId, userId);
     this.broker.publishEviction(roomId, userId);
   }
 
-  pushPresence(update: PresenceUpdate): void {
-    this.hub.pushPresence(update);
+  override pushPresence(update: PresenceUpdate): void {
+    super.pushPresence(update);
     this.broker.publishPresence(update);
   }
 
@@ -55,8 +57,8 @@ export class ClusterPusher implements Pusher, PresencePusher, BrokerListener {
   }
 
   /** Stops delivery's retries and idle-room sweeps, and leaves the broker. */
-  async stop(): Promise<void> {
-    await this.delivery.stop();
+  override async stop(): Promise<void> {
+    await super.stop();
     this.broker.close();
   }
 }

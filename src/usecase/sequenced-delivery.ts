@@ -78,16 +78,18 @@ export class SequencedDelivery implements RoomFeed {
       [...this.cursors].map(async ([roomId, cursor]) => {
         try {
           const room = await this.uow.repos.rooms.find(roomId);
-          if (!room || room.lastSeq <= cursor.last) return;
-          cursor.target = Math.max(cursor.target, room.lastSeq);
-          if (cursor.backlog) return;
-          cursor.backlog = [];
-          await this.catchUp(roomId, cursor);
+          if (room) await this.advance(roomId, cursor, room.lastSeq);
         } catch (error) {
           this.options.reportError(error, roomId);
         }
       }),
     );
+  }
+
+  /** The store holds the room's events up to `seq` (stored by another process): delivers those this node lacks. */
+  storedUpTo(roomId: string, seq: number): void {
+    const cursor = this.cursors.get(roomId);
+    if (cursor) void this.advance(roomId, cursor, seq);
   }
 
   /** Stops following idle rooms nobody here wants any more. */
@@ -116,6 +118,15 @@ export class SequencedDelivery implements RoomFeed {
     const cursor = this.cursors.get(roomId)!;
     // A room created after this read starts from seq 0; one that never appears is forgotten when idle.
     cursor.last = room?.lastSeq ?? 0;
+    await this.catchUp(roomId, cursor);
+  }
+
+  /** Raises the cursor's target to `seq`, and catches up unless a catch-up is under way (it will reach the target). */
+  private async advance(roomId: string, cursor: Cursor, seq: number): Promise<void> {
+    if (seq <= cursor.last) return;
+    cursor.target = Math.max(cursor.target, seq);
+    if (cursor.backlog) return;
+    cursor.backlog = [];
     await this.catchUp(roomId, cursor);
   }
 

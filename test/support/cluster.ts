@@ -32,6 +32,8 @@ export interface TestCluster {
   readonly nodes: ChildServer[];
   /** The Redis key and channel prefix of this cluster alone. */
   readonly prefix: string;
+  /** The PostgreSQL database the nodes share. */
+  readonly databaseUrl: string;
   /** Starts one more node and waits until it is ready (database and broker answer). */
   addNode(env?: Record<string, string>): Promise<ChildServer>;
   /** The nodes neither killed nor exited. */
@@ -67,6 +69,7 @@ export async function startCluster(
   return {
     nodes,
     prefix,
+    databaseUrl: database.url!,
     addNode,
     live: () => nodes.filter((node) => !killed.has(node) && node.child.exitCode === null),
     kill(node) {

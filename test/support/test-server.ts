@@ -49,7 +49,9 @@ export function testConfig(env: Record<string, string> = {}): Config {
 export async function startTestServer(env: Record<string, string> = {}, database?: TestDatabase): Promise<TestServer> {
   const db = database ?? (await testDatabase());
   const log = capturingLogger('info');
-  const app = await buildApp(testConfig(env), { logger: log.logger, database: db.db });
+  // On PostgreSQL the server runs as it does in production with DATABASE_URL (listening for SQL publishes).
+  const config = testConfig({ ...(db.url ? { DATABASE_URL: db.url } : {}), ...env });
+  const app = await buildApp(config, { logger: log.logger, database: db.db });
   return {
     app,
     baseUrl: `http://127.0.0.1:${app.port}`,
