@@ -12,6 +12,7 @@ import { runIdleMemory } from './scenarios/idle-memory.js';
 import { runManyRooms } from './scenarios/many-rooms.js';
 import { runPublishThroughput } from './scenarios/publish-throughput.js';
 import { runReconnectStorm } from './scenarios/reconnect-storm.js';
+import { runSqlPublishLatency } from './scenarios/sql-publish-latency.js';
 import { type Session, progress, withSession } from './scenarios/session.js';
 import { isProfiledScenario, profileRoomcast } from './profile.js';
 import { type BenchSettings, benchSettings } from './settings.js';
@@ -155,6 +156,7 @@ async function runRoomcastOnly(
       results.publish = { error: error instanceof Error ? error.message : String(error) };
     }
   }
+  if (scenarios.has('sqlPublish')) results.sqlPublish = await measureSqlPublish(roomcast, settings, postgresUrl);
   if (scenarios.has('footprint')) results.footprint = await measureFootprint(settings);
   if (!scenarios.has('scaleOut')) return;
   if (!process.env.REDIS_URL) {
@@ -176,6 +178,21 @@ async function runRoomcastOnly(
     results.scaleOut = { skipped: `failed: ${error instanceof Error ? error.message : String(error)}` };
   } finally {
     await withRedis.dispose();
+  }
+}
+
+/** Commit → push latency of events published from SQL; PostgreSQL only. */
+async function measureSqlPublish(
+  roomcast: TargetLauncher,
+  settings: BenchSettings,
+  postgresUrl: string | undefined,
+): Promise<NonNullable<BenchResults['sqlPublish']>> {
+  if (!postgresUrl) return { skipped: 'not run: publishing from SQL needs DATABASE_URL' };
+  progress('roomcast', 'publishing from SQL: starting');
+  try {
+    return await withSession(roomcast, (s) => runSqlPublishLatency(s, settings.sqlPublish));
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
   }
 }
 
@@ -218,7 +235,16 @@ async function measureFootprint(settings: BenchSettings): Promise<BenchResults['
   }
 }
 
-const ALL_SCENARIOS = ['fanOut', 'manyRooms', 'idle', 'storm', 'publish', 'footprint', 'scaleOut'] as const;
+const ALL_SCENARIOS = [
+  'fanOut',
+  'manyRooms',
+  'idle',
+  'storm',
+  'publish',
+  'sqlPublish',
+  'footprint',
+  'scaleOut',
+] as const;
 type ScenarioName = (typeof ALL_SCENARIOS)[number];
 
 function selectedScenarios(args: readonly string[]): Set<ScenarioName> {

@@ -35,6 +35,8 @@ export interface BenchSettings {
     readonly batchSize: number;
     readonly batchConcurrency: number;
   };
+  /** Publishing from SQL (PostgreSQL only): transactions committed one after another at this rate. */
+  readonly sqlPublish: { readonly commits: number; readonly ratePerSecond: number };
   readonly warmUpMs: number;
 }
 
@@ -58,6 +60,7 @@ const FULL: BenchSettings = {
   storm: { rooms: 100, perRoom: 50 },
   footprint: { connections: 10_000, rooms: 1000, settleMs: 10_000 },
   publish: { durationMs: 10_000, concurrency: 64, rooms: 100, batchSize: 100, batchConcurrency: 8 },
+  sqlPublish: { commits: 1000, ratePerSecond: 50 },
   warmUpMs: 1000,
 };
 
@@ -70,6 +73,7 @@ const QUICK: BenchSettings = {
   storm: { rooms: 20, perRoom: 10 },
   footprint: { connections: 1000, rooms: 100, settleMs: 1000 },
   publish: { ...FULL.publish, durationMs: 1500, rooms: 20 },
+  sqlPublish: { commits: 50, ratePerSecond: 50 },
   warmUpMs: 300,
 };
 

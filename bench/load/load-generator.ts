@@ -159,14 +159,7 @@ export class LoadGenerator {
   async hammer(command: HammerCommand): Promise<HammerResult> {
     const tally = new PostTally();
     const before = cpuSnapshot(this.target.serverPid);
-    await publishBackToBack(
-      this.publisher,
-      command.rooms,
-      command.concurrency,
-      command.durationMs,
-      tally,
-      command.batchSize,
-    );
+    await publishBackToBack(this.publisher, command.rooms, command, tally);
     const usage = cpuUsage(before, cpuSnapshot(this.target.serverPid));
     return {
       accepted: tally.accepted,

@@ -21,10 +21,12 @@ export class Publisher {
     private readonly protocol: ClientProtocol,
   ) {}
 
-  post(room: string): Promise<PostOutcome> {
+  /** One event to the room; with `idempotencyKey`, sent as the `Idempotency-Key` header. */
+  post(room: string, idempotencyKey?: string): Promise<PostOutcome> {
     const startedAt = performance.now();
     const body = JSON.stringify({ type: 'bench', data: { t: Number(startedAt.toFixed(3)) } });
-    return this.send(this.protocol.publishPath(room), body, startedAt);
+    const headers: Record<string, string> = idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey };
+    return this.send(this.protocol.publishPath(room), body, startedAt, headers);
   }
 
   /** One POST of an event for each room given, to the target's batch route. */
@@ -36,7 +38,12 @@ export class Publisher {
     return this.send(path, JSON.stringify({ events: rooms.map((room) => ({ room, type: 'bench', data })) }), startedAt);
   }
 
-  private send(path: string, body: string, startedAt: number): Promise<PostOutcome> {
+  private send(
+    path: string,
+    body: string,
+    startedAt: number,
+    headers: Readonly<Record<string, string>> = {},
+  ): Promise<PostOutcome> {
     return new Promise<PostOutcome>((resolve) => {
       const finish = (outcome: Omit<PostOutcome, 'ms'>) => {
         resolve({ ...outcome, ms: performance.now() - startedAt });
@@ -52,6 +59,7 @@ export class Publisher {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
             ...this.protocol.publishHeaders,
+            ...headers,
           },
         },
         (res) => {
@@ -130,22 +138,28 @@ export function publishAtRate(
 
 /**
  * Closed loop: `concurrency` publishers, each POSTing as soon as its previous answer is in, until
- * `durationMs`; with `batchSize`, each POST is a batch of events for the next rooms in turn.
+ * `durationMs`; with `batchSize`, each POST is a batch of events for the next rooms in turn; with
+ * `isKeyed`, each single-event POST carries an idempotency key never used before.
  */
 export async function publishBackToBack(
   publisher: Publisher,
   rooms: readonly string[],
-  concurrency: number,
-  durationMs: number,
+  shape: {
+    readonly concurrency: number;
+    readonly durationMs: number;
+    readonly batchSize?: number;
+    readonly isKeyed?: boolean;
+  },
   tally: PostTally,
-  batchSize?: number,
 ): Promise<void> {
+  const { concurrency, durationMs, batchSize, isKeyed } = shape;
   const deadline = performance.now() + durationMs;
+  const keyPrefix = `${process.pid}-${Date.now()}`;
   let next = 0;
   const nextRoom = () => rooms[next++ % rooms.length]!;
   const postNext = () =>
     batchSize === undefined
-      ? publisher.post(nextRoom())
+      ? publisher.post(nextRoom(), isKeyed ? `${keyPrefix}-${next}` : undefined)
       : publisher.postBatch(Array.from({ length: batchSize }, nextRoom));
   const worker = async () => {
     while (performance.now() < deadline) tally.record(await postNext());

@@ -161,6 +161,10 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     ...renderPublish(results),
     '',
+    '## Publishing from SQL (roomcast on PostgreSQL)',
+    '',
+    ...renderSqlPublish(results),
+    '',
     '## roomcast on the embedded database',
     '',
     ...renderEmbeddedComparison(results),
@@ -279,7 +283,7 @@ function renderPublish(results: BenchResults): string[] {
   if ('error' in publish) return [`failed: ${publish.error}`];
   const isPostgres = results.storage.startsWith('PostgreSQL');
   const row = (run: ThroughputRun, goal: string) =>
-    `| ${run.rooms} | ${run.batchSize ?? 1} | ${run.concurrency} | ${integer(run.persistedPerSecond)} | ` +
+    `| ${run.rooms}${run.isKeyed ? ', each POST with an `Idempotency-Key`' : ''} | ${run.batchSize ?? 1} | ${run.concurrency} | ${integer(run.persistedPerSecond)} | ` +
     `${integer(run.result.acceptedPerSecond)} | ${run.result.post.p50.toFixed(1)} | ${run.result.post.p99.toFixed(1)} | ` +
     `${run.result.failed} | ${run.result.usage.processPercent.toFixed(0)} | ${cores(run.result.usage)} | ${goal} |`;
   const goal = (run: ThroughputRun) =>
@@ -293,8 +297,31 @@ function renderPublish(results: BenchResults): string[] {
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
     row(publish.oneRoom, ''),
     row(publish.manyRooms, goal(publish.manyRooms)),
+    ...(publish.keyed ? [row(publish.keyed, keyCost(publish.keyed, publish.manyRooms))] : []),
     row(publish.batched, 'informational'),
   ];
+}
+
+function renderSqlPublish(results: BenchResults): string[] {
+  const sql = results.sqlPublish;
+  if (!sql) return ['not run'];
+  if ('skipped' in sql) return [sql.skipped];
+  if ('error' in sql) return [`failed: ${sql.error}`];
+  const { latency } = sql;
+  return [
+    `An application's transactions, one after another at ${sql.ratePerSecond}/s, each calling \`roomcast_publish\` and committing; one subscriber. ` +
+      'Latency from sending COMMIT to the event arriving at the subscriber.',
+    '',
+    '| commits | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) | lost | issue 17: p99 ≤ 100 ms |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    `| ${sql.commits} | ${latency.p50.toFixed(2)} | ${latency.p90.toFixed(2)} | ${latency.p99.toFixed(2)} | ${latency.max.toFixed(1)} | ${sql.lost} | ${latency.p99 <= 100 && sql.lost === 0 ? 'yes' : 'no'} |`,
+  ];
+}
+
+/** Issue 17: idempotency keys must not cost the publish path more than a few percent. */
+function keyCost(keyed: ThroughputRun, keyless: ThroughputRun): string {
+  const ratio = keyed.persistedPerSecond / keyless.persistedPerSecond;
+  return `issue 17: ${(ratio * 100).toFixed(0)} % of the keyless rate (a few percent less at most: ${ratio >= 0.95 ? 'yes' : 'no'})`;
 }
 
 /** Issue 16's targets: 150 MB ready and idle, plus 8 KiB per idle connection. */

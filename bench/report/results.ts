@@ -4,6 +4,7 @@ import type { IdleMemoryResult } from '../scenarios/idle-memory.js';
 import type { ManyRoomsResult } from '../scenarios/many-rooms.js';
 import type { PublishThroughputResult } from '../scenarios/publish-throughput.js';
 import type { ReconnectStormResult } from '../scenarios/reconnect-storm.js';
+import type { SqlPublishLatencyResult } from '../scenarios/sql-publish-latency.js';
 import type { BenchSettings } from '../settings.js';
 import type { TargetKind } from '../shared/commands.js';
 import type { MachineInfo } from './machine.js';
@@ -36,6 +37,8 @@ export interface BenchResults {
   scaleOut?: ScaleOutResult;
   /** With DATABASE_URL: roomcast's scenarios again on the embedded database (user subscribers), and its publish throughput. */
   embedded?: { readonly targets: TargetResults; publish?: PublishThroughputResult | { readonly error: string } };
+  /** With DATABASE_URL: events published from SQL, commit → push latency. */
+  sqlPublish?: SqlPublishLatencyResult | { readonly skipped: string } | { readonly error: string };
   /** roomcast on the embedded database, whatever DATABASE_URL says. */
   footprint?: EmbeddedFootprintResult | { readonly error: string };
   durationMs?: number;

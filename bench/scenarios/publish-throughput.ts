@@ -7,6 +7,8 @@ export interface ThroughputRun {
   readonly rooms: number;
   /** Events per POST (`POST /v1/events`); undefined: one event per POST to the room's route. */
   readonly batchSize?: number;
+  /** Each POST carried an `Idempotency-Key` of its own. */
+  readonly isKeyed?: boolean;
   readonly concurrency: number;
   readonly result: HammerResult;
   /** Events the database holds now that it did not before (sum of the rooms' lastSeq growth). */
@@ -17,6 +19,8 @@ export interface ThroughputRun {
 export interface PublishThroughputResult {
   readonly oneRoom: ThroughputRun;
   readonly manyRooms: ThroughputRun;
+  /** As `manyRooms`, each POST with an `Idempotency-Key` of its own (absent in results from before keys). */
+  readonly keyed?: ThroughputRun;
   readonly batched: ThroughputRun;
 }
 
@@ -30,14 +34,16 @@ export async function runPublishThroughput(
   const spread = roomNames('spread', settings.rooms);
   const oneRoom = await measure(session, roomNames('single', 1), { concurrency, durationMs }, warmUpMs);
   const manyRooms = await measure(session, spread, { concurrency, durationMs }, warmUpMs);
+  const keyed = await measure(session, spread, { concurrency, durationMs, isKeyed: true }, warmUpMs);
   const batched = await measure(session, spread, { concurrency: batchConcurrency, durationMs, batchSize }, warmUpMs);
-  return { oneRoom, manyRooms, batched };
+  return { oneRoom, manyRooms, keyed, batched };
 }
 
 interface HammerShape {
   readonly concurrency: number;
   readonly durationMs: number;
   readonly batchSize?: number;
+  readonly isKeyed?: boolean;
 }
 
 async function measure(
@@ -56,11 +62,13 @@ async function measure(
   if (result.failed > 0) log(`publish: ${result.failed} POSTs failed, first: ${result.firstError}`);
   const persistedPerSecond = persisted / (result.usage.wallMs / 1000);
   log(
-    `publish on ${rooms.length} room(s)${shape.batchSize ? ` in batches of ${shape.batchSize}` : ''}: ` +
+    `publish on ${rooms.length} room(s)${shape.batchSize ? ` in batches of ${shape.batchSize}` : ''}` +
+      `${shape.isKeyed ? ' with idempotency keys' : ''}: ` +
       `${Math.round(persistedPerSecond)} persisted events/s, p99 ${result.post.p99.toFixed(1)} ms`,
   );
   return {
     rooms: rooms.length,
+    isKeyed: shape.isKeyed,
     batchSize: shape.batchSize,
     concurrency: shape.concurrency,
     result,

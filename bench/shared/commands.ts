@@ -107,6 +107,8 @@ export interface HammerCommand {
   readonly concurrency: number;
   readonly durationMs: number;
   readonly batchSize?: number;
+  /** roomcast only: every single-event POST carries an `Idempotency-Key` of its own. */
+  readonly isKeyed?: boolean;
 }
 
 export interface HammerResult {

@@ -64,6 +64,7 @@ export async function roomcastLauncher(
       await waitUntilReady(`${baseUrl}/readyz`, server);
       return {
         address: { kind: 'roomcast', host: HOST, port, serverPid: server.pid, token, userSecret: secret },
+        ...(database?.url && { databaseUrl: database.url }),
         createRooms: (rooms) => createRooms(baseUrl, token, rooms),
         stop: () => server.stop(),
       };

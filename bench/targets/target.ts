@@ -7,6 +7,8 @@ export const LOAD_CORE = 1;
 /** A target server, started and ready. */
 export interface RunningTarget {
   readonly address: TargetAddress;
+  /** roomcast on PostgreSQL: its database, which an application may share (publishing from SQL). */
+  readonly databaseUrl?: string;
   /** Makes sure these rooms exist before subscribers arrive (roomcast creates them; the others need nothing). */
   createRooms(rooms: readonly string[]): Promise<void>;
   /** Stops the server and waits for its exit. */

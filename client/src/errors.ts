@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'room_not_found'
   | 'room_full'
+  | 'idempotency_conflict'
   | 'not_subscribed'
   | 'too_many_subscriptions'
   | 'rate_limited'

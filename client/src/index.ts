@@ -10,7 +10,7 @@ export {
 export { type ReconnectOptions, backoffDelay } from './backoff.js';
 export type { Environment } from './environment.js';
 export { type ErrorCode, RoomcastError } from './errors.js';
-export { type JoinInfo, type JoinOptions, Room, type RoomEvents } from './room.js';
+export { type JoinInfo, type JoinOptions, type PublishOptions, Room, type RoomEvents } from './room.js';
 export type { EventMap, MemberData, RoomEvent, RoomEventOf } from './room-event.js';
 export type { PresenceChange, RoomPresence } from './room-presence.js';
 export type { SocketLike, WebSocketConstructor } from './socket.js';

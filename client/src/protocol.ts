@@ -17,7 +17,7 @@ export type ClientFrame =
   | { op: 'unsubscribe'; room: string }
   | { op: 'leave'; room: string }
   | { op: 'filter'; room: string; types: readonly string[] | null }
-  | { op: 'publish'; room: string; type: string; data: unknown };
+  | { op: 'publish'; room: string; type: string; data: unknown; idempotencyKey?: string };
 
 export interface OkFrame {
   op: 'ok';

@@ -25,6 +25,11 @@ export interface JoinOptions {
   readonly presence?: boolean;
 }
 
+export interface PublishOptions {
+  /** 1–255 visible ASCII characters, scoped to the room and the user; kept by the server for `IDEMPOTENCY_TTL`. */
+  readonly idempotencyKey?: string;
+}
+
 export interface RoomEvents<E extends object> {
   /** Each event exactly once, in seq order, across reconnects. */
   event: RoomEventOf<E>;
@@ -94,9 +99,15 @@ export class Room<E extends object = EventMap> extends Emitter<RoomEvents<E>> {
     return this.currentPresence;
   }
 
-  /** Publishes an event; resolves with its seq, rejects with the server's error code. */
-  async publish<K extends keyof E & string>(type: K, data: E[K]): Promise<number> {
-    const ok = await this.transport.request({ op: 'publish', room: this.id, type, data });
+  /**
+   * Publishes an event; resolves with its seq, rejects with the server's error code. With an
+   * `idempotencyKey`, a retry (after a lost connection, say) with the same key, type and data never
+   * publishes twice: it resolves with the original seq.
+   */
+  async publish<K extends keyof E & string>(type: K, data: E[K], options: PublishOptions = {}): Promise<number> {
+    const { idempotencyKey } = options;
+    const frame = { op: 'publish' as const, room: this.id, type, data };
+    const ok = await this.transport.request(idempotencyKey === undefined ? frame : { ...frame, idempotencyKey });
     return ok.seq as number;
   }
 

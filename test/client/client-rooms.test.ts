@@ -129,6 +129,20 @@ describe('publishing', () => {
     expect(events.find((event) => event.seq === seq)).toMatchObject({ type: 'chat.message', sender: 'ann' });
   });
 
+  it('publishes once per idempotency key: a retry resolves with the original seq, other data with idempotency_conflict', async () => {
+    const roomId = await newRoom();
+    const room = clientOf(ann).client.join(roomId);
+    const events = recordEvents(room);
+    const seq = await room.publish('order.paid', { id: 1 }, { idempotencyKey: 'order-1' });
+    expect(await room.publish('order.paid', { id: 1 }, { idempotencyKey: 'order-1' })).toBe(seq);
+    await expect(room.publish('order.paid', { id: 2 }, { idempotencyKey: 'order-1' })).rejects.toMatchObject({
+      code: 'idempotency_conflict',
+    });
+    const after = await room.publish('marker', null);
+    await delivered(room, events, after);
+    expect(events.map((event) => event.type)).toEqual(['order.paid', 'marker']);
+  });
+
   it.each([
     ['a reserved type', 'member.fake', { x: 1 }, 'forbidden'],
     ['a malformed type', 'Not A Type', { x: 1 }, 'invalid_request'],

@@ -13,7 +13,12 @@ import { testConfig } from '../support/test-server.js';
 
 const logger = pino({ level: 'silent' });
 const redisUrl = serviceUrl('REDIS_URL');
-const CLUSTER_ONLY = [TOKENS.redisPresence, TOKENS.broker, TOKENS.sequencedDelivery, TOKENS.clusterPusher];
+const CLUSTER_ONLY = [TOKENS.redisPresence, TOKENS.broker, TOKENS.clusterPusher];
+const POSTGRES_ONLY = [TOKENS.storedEventListener];
+const SEQUENCED = [TOKENS.sequencedDelivery, TOKENS.sequencedPusher];
+/** The tokens in the order TOKENS lists them. */
+const inTokenOrder = (tokens: readonly symbol[]) =>
+  (Object.values(TOKENS) as symbol[]).filter((token) => tokens.includes(token));
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -21,10 +26,13 @@ beforeAll(async () => {
 });
 afterAll(() => database?.dispose());
 
-/** Registers everything as buildApp does, with Redis when `url` is given; nothing is started. */
-async function compose(url?: string) {
+/**
+ * Registers everything as buildApp does, with Redis when `url` is given, as on PostgreSQL with
+ * `postgresUrl` (nothing connects to it: nothing is started).
+ */
+async function compose(url?: string, postgresUrl?: string) {
   const container = rootContainer.createChildContainer();
-  const config = testConfig(url ? { REDIS_URL: url } : {});
+  const config = testConfig({ ...(url && { REDIS_URL: url }), ...(postgresUrl && { DATABASE_URL: postgresUrl }) });
   const redis = url ? await openRedis(url, config, 'composition-test', logger) : undefined;
   registerNode(container, {
     config,
@@ -54,10 +62,20 @@ function resolveEverything(container: DependencyContainer): symbol[] {
 describe('the composition', () => {
   it('resolves every registration of a single node under vitest, each once, with no cluster part', async () => {
     const { container } = await compose();
-    expect(resolveEverything(container)).toEqual(CLUSTER_ONLY);
+    expect(resolveEverything(container)).toEqual(inTokenOrder([...CLUSTER_ONLY, ...SEQUENCED, ...POSTGRES_ONLY]));
     const get = resolverFor(container);
     expect(get(TOKENS.pusher)).toBe(get(TOKENS.hub));
     expect(get(TOKENS.presence)).toBeInstanceOf(LocalPresence);
+  });
+
+  it('on PostgreSQL, puts seq-ordered delivery before the Hub of a single node and listens for SQL publishes', async () => {
+    const { container } = await compose(undefined, 'postgres://nobody@127.0.0.1:1/unused');
+    expect(resolveEverything(container)).toEqual(CLUSTER_ONLY);
+    const get = resolverFor(container);
+    expect(get(TOKENS.pusher)).toBe(get(TOKENS.sequencedPusher));
+    expect(get(TOKENS.roomFeed)).toBe(get(TOKENS.sequencedDelivery));
+    expect(get(TOKENS.presencePusher)).toBe(get(TOKENS.hub));
+    await get(TOKENS.sequencedPusher).stop();
   });
 
   it.skipIf(!redisUrl)(
@@ -65,12 +83,13 @@ describe('the composition', () => {
     async () => {
       const { container, redis } = await compose(redisUrl);
       try {
-        expect(resolveEverything(container)).toEqual([]);
+        expect(resolveEverything(container)).toEqual(POSTGRES_ONLY);
         const get = resolverFor(container);
         expect(get(TOKENS.pusher)).toBe(get(TOKENS.clusterPusher));
         expect(get(TOKENS.roomFeed)).toBe(get(TOKENS.sequencedDelivery));
         expect(get(TOKENS.presence)).toBeInstanceOf(RedisPresence);
         await get(TOKENS.presence).stop();
+        expect(get(TOKENS.sequencedPusher)).toBe(get(TOKENS.clusterPusher));
         await get(TOKENS.clusterPusher).stop();
       } finally {
         redis?.commands.disconnect();
