@@ -13,13 +13,30 @@ export interface RunningTarget {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Run under `node --cpu-prof`, writing the profile here at exit. */
+  readonly cpuProfileDir?: string;
+  /** Run with `node --heapsnapshot-signal=SIGUSR2`: on that signal the server writes a heap snapshot here. */
+  readonly heapSnapshotDir?: string;
+  /** Raise the server's open-file limit to this, where the machine allows it (see `spawnPinned`). */
+  readonly openFiles?: number;
+}
+
+/** The node flags that `options` asks for. */
+export function diagnosticFlags(options: StartOptions): string[] {
+  const flags: string[] = [];
+  if (options.cpuProfileDir) flags.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
+  if (options.heapSnapshotDir)
+    flags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.heapSnapshotDir}`);
+  return flags;
+}
+
 /** Starts fresh instances of one target; each scenario gets its own process. */
 export interface TargetLauncher {
   readonly kind: TargetKind;
   /** What stores its events, for the report ("none" for the peers). */
   readonly storage: string;
-  /** `cpuProfileDir`: run under `node --cpu-prof`, writing the profile there at exit. */
-  start(options?: { readonly cpuProfileDir?: string }): Promise<RunningTarget>;
+  start(options?: StartOptions): Promise<RunningTarget>;
   /** Removes what the launcher created (a database, a data directory). */
   dispose(): Promise<void>;
 }
