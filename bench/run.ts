@@ -241,11 +241,11 @@ function hasFootprintLadder(args: readonly string[]): boolean {
   return args.some((arg) => arg.startsWith('--footprint-connections='));
 }
 
-/** `--footprint-connections=N` and `--footprint-heap-snapshot=DIR` (see bench/README.md). */
+/** `--footprint-connections=N` and `--footprint-diagnostics=DIR` (see bench/README.md). */
 function withFootprintOptions(settings: BenchSettings, args: readonly string[]): BenchSettings {
   const value = (name: string) => args.find((arg) => arg.startsWith(`${name}=`))?.slice(name.length + 1);
   const connections = value('--footprint-connections');
-  const heapSnapshotDir = value('--footprint-heap-snapshot');
+  const diagnosticsDir = value('--footprint-diagnostics');
   if (connections !== undefined && !(Number.isInteger(Number(connections)) && Number(connections) > 0))
     throw new Error(`--footprint-connections=${connections}: a positive whole number of connections`);
   return {
@@ -253,7 +253,7 @@ function withFootprintOptions(settings: BenchSettings, args: readonly string[]):
     footprint: {
       ...settings.footprint,
       ...(connections === undefined ? {} : { connections: Number(connections) }),
-      ...(heapSnapshotDir === undefined ? {} : { heapSnapshotDir: resolve(heapSnapshotDir) }),
+      ...(diagnosticsDir === undefined ? {} : { diagnosticsDir: resolve(diagnosticsDir) }),
     },
   };
 }

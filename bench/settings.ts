@@ -33,8 +33,11 @@ export interface BenchSettings {
     readonly connections: number;
     readonly usersPerRoom: number;
     readonly settleMs: number;
-    /** `--footprint-heap-snapshot=DIR`: the server writes a heap snapshot there with every connection held. */
-    readonly heapSnapshotDir?: string;
+    /**
+     * `--footprint-diagnostics=DIR`: the server's V8 heap statistics at the baseline and with
+     * every connection held (before and after a full GC), then a heap snapshot, written there.
+     */
+    readonly diagnosticsDir?: string;
   };
   readonly publish: {
     readonly durationMs: number;

@@ -1,4 +1,5 @@
 import type { IdleLadderResult } from '../scenarios/idle-ladder.js';
+import type { MemoryReading } from '../scenarios/server-diagnostics.js';
 import type { BenchResults } from './results.js';
 
 /** Issue 16's targets: 150 MB ready and idle, plus 8 KiB per idle connection (100,000 in about 1 GiB). */
@@ -57,14 +58,14 @@ function renderLadders(ladders: readonly IdleLadderResult[]): string[] {
       );
     }),
   );
-  const notes = ladders.map(
-    (ladder) =>
-      `- ${ladder.kind}: baseline ${mb(ladder.baselineBytes)}` +
+  const notes = ladders.flatMap((ladder) => [
+    `- ${ladder.kind}: baseline ${mb(ladder.baselineBytes)}` +
       `${ladder.baselineWebAssemblyBytes > 0 ? ` (WebAssembly ${mb(ladder.baselineWebAssemblyBytes)})` : ''}; ` +
       `${ladder.loadProcesses} load generator(s), from ${ladder.sourceAddresses.join(', ')} in turn ` +
       `(${integer(ladder.portsPerAddress)} ephemeral ports each); server open-file limit ${integer(ladder.serverOpenFiles)}` +
-      `${ladder.shortfall ? `; ${ladder.shortfall}` : ''}${ladder.heapSnapshot ? `; heap snapshot: ${ladder.heapSnapshot}` : ''}`,
-  );
+      `${ladder.shortfall ? `; ${ladder.shortfall}` : ''}`,
+    ...renderDiagnostics(ladder),
+  ]);
   return [
     'Idle connections held in steps (each step on rooms of its own, 100 upgrades in flight; RSS read after the frames stopped and a pause).',
     '"Per connection": RSS growth over the baseline ÷ connections held; "per connection added": growth since the previous step ÷ connections added.',
@@ -74,5 +75,24 @@ function renderLadders(ladders: readonly IdleLadderResult[]): string[] {
     ...rows,
     '',
     ...notes,
+  ];
+}
+
+/** With `--footprint-diagnostics`: where each connection's bytes went, by the server's own account. */
+function renderDiagnostics(ladder: IdleLadderResult): string[] {
+  const diagnostics = ladder.diagnostics;
+  const connections = ladder.checkpoints.at(-1)?.connections;
+  if (!diagnostics || !connections) return [];
+  const { baseline, loaded } = diagnostics;
+  const each = (bytes: number) => kib(bytes / connections);
+  const growth = (field: keyof MemoryReading) => loaded.before[field] - baseline.before[field];
+  const rest = growth('rss') - growth('heapTotal') - growth('external');
+  return [
+    `  - ${ladder.kind}, per connection held (${integer(connections)}), from the server's own \`process.memoryUsage()\`: ` +
+      `RSS ${each(growth('rss'))} = V8 heap committed ${each(growth('heapTotal'))} (used ${each(growth('heapUsed'))}, ` +
+      `live after a full GC ${each(loaded.afterGc.heapUsed - baseline.afterGc.heapUsed)}) + external ${each(growth('external'))} ` +
+      `(ArrayBuffers ${each(growth('arrayBuffers'))}) + the rest (native: malloc, libuv, V8's own) ${each(rest)}; ` +
+      `the full GC gave back ${mb(loaded.before.rss - loaded.afterGc.rss)} of RSS. Heap snapshot: \`${diagnostics.heapSnapshot}\` ` +
+      `(\`npx tsx bench/heap-summary.ts <file> ${connections}\`).`,
   ];
 }

@@ -1,11 +1,10 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as settle } from 'node:timers/promises';
 import { LoadProcess } from '../load/load-process.js';
 import type { TargetKind } from '../shared/commands.js';
 import { ephemeralPortCount, openFilesLimit, residentBytes, webAssemblyResidentBytes } from '../shared/proc-stats.js';
 import type { BenchSettings } from '../settings.js';
 import type { StartOptions, TargetLauncher } from '../targets/target.js';
+import { type MemoryProbe, probeMemory, takeHeapSnapshot } from './server-diagnostics.js';
 import { type Session, roomNames, withSession } from './session.js';
 
 /** The counts at which the ladder reads the server's memory, below the total it was asked for. */
@@ -18,8 +17,6 @@ const SPARE_FILES = 500;
 const SUBSCRIBERS_PER_LOAD_PROCESS = 25_000;
 /** Of each source address's ephemeral ports, the share the ladder counts on (other programs use some). */
 const USABLE_PORT_SHARE = 0.95;
-const SNAPSHOT_POLL_MS = 1000;
-const SNAPSHOT_LIMIT_MS = 600_000;
 
 export type LadderSettings = BenchSettings['footprint'];
 
@@ -60,13 +57,17 @@ export interface IdleLadderResult {
   readonly portsPerAddress: number;
   /** Why the ladder stopped short of `requested`, when it did. */
   readonly shortfall?: string;
-  /** Where the server wrote a heap snapshot with every connection held (`heapSnapshotDir`). */
-  readonly heapSnapshot?: string;
+  /** With `diagnosticsDir`: the server's memory at the baseline and with every connection held, and its heap snapshot then. */
+  readonly diagnostics?: {
+    readonly baseline: MemoryProbe;
+    readonly loaded: MemoryProbe;
+    readonly heapSnapshot: string;
+  };
 }
 
 /** What every ladder asks of its processes: room for the connections, and a heap snapshot when wanted. */
 export function ladderStartOptions(settings: LadderSettings): StartOptions {
-  return { openFiles: settings.connections + SPARE_FILES, heapSnapshotDir: settings.heapSnapshotDir };
+  return { openFiles: settings.connections + SPARE_FILES, diagnosticsDir: settings.diagnosticsDir };
 }
 
 /** A peer server (ws-raw, socket.io) through the same ladder, its baseline read `settleMs` after it is ready. */
@@ -103,74 +104,25 @@ export async function holdIdleConnections(
   const serverPid = target.address.serverPid;
   const baselineBytes = residentBytes(serverPid);
   const baselineWebAssemblyBytes = webAssemblyResidentBytes(serverPid);
+  const dir = settings.diagnosticsDir;
+  const baselineProbe = dir ? await probeMemory(target, dir) : undefined;
   const limits = connectionLimits(serverPid, session.load.pid, settings.usersPerRoom);
   const { steps, shortfall } = planSteps(settings.connections, limits, settings.usersPerRoom);
   if (shortfall) log(`idle ladder: ${shortfall}`);
-  const perProcess = limits.perLoadProcess;
   const loads = [session.load];
-  for (let index = 1; index < Math.ceil(steps.at(-1)! / perProcess); index++)
+  for (let index = 1; index < Math.ceil(steps.at(-1)! / limits.perLoadProcess); index++)
     loads.push(LoadProcess.start(target.address, ladderStartOptions(settings).openFiles));
+  const ladder: Ladder = { session, settings, handshakeConcurrency, asUsers, loads, limits };
   const checkpoints: IdleCheckpoint[] = [];
-  let stoppedBy: string | undefined;
   try {
-    let held = 0;
-    let previousBytes = baselineBytes;
     for (const total of steps) {
-      const firstRoom = held / settings.usersPerRoom;
-      const rooms = roomNames('footprint', total / settings.usersPerRoom).slice(firstRoom);
-      await target.createRooms(rooms);
-      let connectMs = 0;
-      let failed = 0;
-      let firstError: string | undefined;
-      // One generator at a time, as many in flight as every scenario: the ramp's pace stays the same.
-      for (const [index, load] of loads.entries()) {
-        const own = rooms.filter(
-          (_, k) => Math.floor(((firstRoom + k) * settings.usersPerRoom) / perProcess) === index,
-        );
-        if (own.length === 0) continue;
-        const connect = await load.run({
-          kind: 'connect',
-          rooms: own,
-          perRoom: settings.usersPerRoom,
-          concurrency: handshakeConcurrency,
-          asUsers,
-          sourceAddresses: SOURCE_ADDRESSES,
-        });
-        connectMs += connect.handshakeMs + connect.subscribeMs;
-        failed += connect.failed;
-        firstError ??= connect.firstError;
-      }
-      const settled = await Promise.all(loads.map((load) => load.run({ kind: 'settle' })));
-      if (settled.some((result) => !result.isQuiet)) throw new Error(`frames still arriving after ${total} connects`);
-      await settle(settings.settleMs);
-      const rssBytes = residentBytes(serverPid);
-      const added = total - held - failed;
-      checkpoints.push({
-        connections: total - failed,
-        rooms: total / settings.usersPerRoom,
-        rssBytes,
-        webAssemblyBytes: webAssemblyResidentBytes(serverPid),
-        bytesPerConnection: (rssBytes - baselineBytes) / (total - failed),
-        marginalBytesPerConnection: (rssBytes - previousBytes) / added,
-        connectMs,
-        settleMs: Math.max(...settled.map((result) => result.settleMs)),
-        failed,
-        firstError,
-      });
-      log(
-        `idle ladder: ${total} held, RSS ${mebibytes(rssBytes)}, ${((rssBytes - previousBytes) / added / 1024).toFixed(1)} KiB ` +
-          `per connection added, ${added} connected in ${(connectMs / 1000).toFixed(1)} s, ${failed} failed`,
-      );
-      held = total;
-      previousBytes = rssBytes;
-      if (failed > 0) {
-        stoppedBy = `stopped at ${total}: ${failed} failed (${firstError})`;
-        break;
-      }
+      const previous = checkpoints.at(-1);
+      const step = await connectStep(ladder, previous?.connections ?? 0, total, previous?.rssBytes ?? baselineBytes);
+      checkpoints.push({ ...step, bytesPerConnection: (step.rssBytes - baselineBytes) / step.connections });
+      if (step.failed > 0) break;
     }
-    const heapSnapshot = settings.heapSnapshotDir
-      ? await takeHeapSnapshot(session, settings.heapSnapshotDir)
-      : undefined;
+    const last = checkpoints.at(-1)!;
+    const stoppedBy = last.failed > 0 ? `stopped at ${last.connections + last.failed}: ${last.failed} failed` : '';
     return {
       kind: target.address.kind,
       asUsers,
@@ -183,11 +135,87 @@ export async function holdIdleConnections(
       serverOpenFiles: limits.serverOpenFiles,
       portsPerAddress: limits.portsPerAddress,
       shortfall: [shortfall, stoppedBy].filter(Boolean).join('; ') || undefined,
-      heapSnapshot,
+      diagnostics: dir
+        ? {
+            baseline: baselineProbe!,
+            loaded: await probeMemory(target, dir),
+            heapSnapshot: await takeHeapSnapshot(target, dir),
+          }
+        : undefined,
     };
   } finally {
     await Promise.all(loads.slice(1).map((load) => load.stop()));
   }
+}
+
+/** What every step of one ladder shares. */
+interface Ladder {
+  readonly session: Session;
+  readonly settings: LadderSettings;
+  readonly handshakeConcurrency: number;
+  readonly asUsers: boolean;
+  readonly loads: readonly LoadProcess[];
+  readonly limits: ConnectionLimits;
+}
+
+/**
+ * From `held` connections to `total`: the rooms of the new ones created, each load generator
+ * connecting those of its rooms in turn (as many in flight as every scenario: the ramp keeps its
+ * pace), then the frames waited out, a pause, and the server's memory read.
+ */
+async function connectStep(
+  ladder: Ladder,
+  held: number,
+  total: number,
+  previousBytes: number,
+): Promise<Omit<IdleCheckpoint, 'bytesPerConnection'>> {
+  const { session, settings, limits } = ladder;
+  const serverPid = session.target.address.serverPid;
+  const firstRoom = held / settings.usersPerRoom;
+  const rooms = roomNames('footprint', total / settings.usersPerRoom).slice(firstRoom);
+  await session.target.createRooms(rooms);
+  let connectMs = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  for (const [index, load] of ladder.loads.entries()) {
+    const isOwn = (k: number) =>
+      Math.floor(((firstRoom + k) * settings.usersPerRoom) / limits.perLoadProcess) === index;
+    const own = rooms.filter((_, k) => isOwn(k));
+    if (own.length === 0) continue;
+    const connect = await load.run({
+      kind: 'connect',
+      rooms: own,
+      perRoom: settings.usersPerRoom,
+      concurrency: ladder.handshakeConcurrency,
+      asUsers: ladder.asUsers,
+      sourceAddresses: SOURCE_ADDRESSES,
+    });
+    connectMs += connect.handshakeMs + connect.subscribeMs;
+    failed += connect.failed;
+    firstError ??= connect.firstError;
+  }
+  const settled = await Promise.all(ladder.loads.map((load) => load.run({ kind: 'settle' })));
+  if (settled.some((result) => !result.isQuiet)) throw new Error(`frames still arriving after ${total} connects`);
+  await settle(settings.settleMs);
+  const rssBytes = residentBytes(serverPid);
+  const added = total - held - failed;
+  const marginalBytesPerConnection = (rssBytes - previousBytes) / added;
+  session.log(
+    `idle ladder: ${total - failed} held, RSS ${mebibytes(rssBytes)}, ${(marginalBytesPerConnection / 1024).toFixed(1)} KiB ` +
+      `per connection added, ${added} connected in ${(connectMs / 1000).toFixed(1)} s, ${failed} failed` +
+      (firstError ? ` (${firstError})` : ''),
+  );
+  return {
+    connections: total - failed,
+    rooms: total / settings.usersPerRoom,
+    rssBytes,
+    webAssemblyBytes: webAssemblyResidentBytes(serverPid),
+    marginalBytesPerConnection,
+    connectMs,
+    settleMs: Math.max(...settled.map((result) => result.settleMs)),
+    failed,
+    firstError,
+  };
 }
 
 interface ConnectionLimits {
@@ -230,30 +258,6 @@ function planSteps(
     steps: [...wanted.filter((count) => count < reachable), reachable],
     shortfall: `${total} connections not reachable: ${why}; the ladder stops at ${reachable}`,
   };
-}
-
-/**
- * Has the server (started with `--heapsnapshot-signal=SIGUSR2`) write a heap snapshot into `dir`.
- * It writes on its main thread: once the file is there and the server answers again, it is complete.
- */
-async function takeHeapSnapshot(session: Session, dir: string): Promise<string> {
-  const { host, port, serverPid } = session.target.address;
-  const before = new Set(await readdir(dir));
-  process.kill(serverPid, 'SIGUSR2');
-  const deadline = performance.now() + SNAPSHOT_LIMIT_MS;
-  while (performance.now() < deadline) {
-    await settle(SNAPSHOT_POLL_MS);
-    const written = (await readdir(dir)).find((name) => name.endsWith('.heapsnapshot') && !before.has(name));
-    if (written === undefined) continue;
-    const isAnswering = await fetch(`http://${host}:${port}/healthz`).then(
-      (res) => res.ok,
-      () => false,
-    );
-    if (!isAnswering) continue;
-    session.log(`heap snapshot written to ${join(dir, written)}`);
-    return join(dir, written);
-  }
-  throw new Error(`no heap snapshot in ${dir} after ${SNAPSHOT_LIMIT_MS / 1000} s`);
 }
 
 function mebibytes(bytes: number): string {

@@ -1,3 +1,5 @@
+import { pathToFileURL } from 'node:url';
+import { compiledPath } from '../compile.js';
 import type { TargetAddress, TargetKind } from '../shared/commands.js';
 
 /** The core the server under test runs on; the load generator gets the other one. */
@@ -16,8 +18,11 @@ export interface RunningTarget {
 export interface StartOptions {
   /** Run under `node --cpu-prof`, writing the profile here at exit. */
   readonly cpuProfileDir?: string;
-  /** Run with `node --heapsnapshot-signal=SIGUSR2`: on that signal the server writes a heap snapshot here. */
-  readonly heapSnapshotDir?: string;
+  /**
+   * Run with `--heapsnapshot-signal=SIGUSR2` (on that signal the server writes a heap snapshot
+   * here) and the memory probe (on SIGWINCH: its memory before and after a full GC, written here).
+   */
+  readonly diagnosticsDir?: string;
   /** Raise the server's open-file limit to this, where the machine allows it (see `spawnPinned`). */
   readonly openFiles?: number;
 }
@@ -26,8 +31,10 @@ export interface StartOptions {
 export function diagnosticFlags(options: StartOptions): string[] {
   const flags: string[] = [];
   if (options.cpuProfileDir) flags.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
-  if (options.heapSnapshotDir)
-    flags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.heapSnapshotDir}`);
+  if (options.diagnosticsDir) {
+    flags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.diagnosticsDir}`);
+    flags.push('--expose-gc', `--import=${pathToFileURL(compiledPath('memoryProbe')).href}`);
+  }
   return flags;
 }
 
