@@ -78,21 +78,34 @@ function renderLadders(ladders: readonly IdleLadderResult[]): string[] {
   ];
 }
 
-/** With `--footprint-diagnostics`: where each connection's bytes went, by the server's own account. */
+/**
+ * With `--footprint-diagnostics`: where each step's bytes went, by the server's own account, per
+ * connection added since the previous reading (the baseline for the first step). The probe's full
+ * GC at each step lowers what the next steps grow by: read the RSS of a run without it.
+ */
 function renderDiagnostics(ladder: IdleLadderResult): string[] {
   const diagnostics = ladder.diagnostics;
-  const connections = ladder.checkpoints.at(-1)?.connections;
-  if (!diagnostics || !connections) return [];
-  const { baseline, loaded } = diagnostics;
-  const each = (bytes: number) => kib(bytes / connections);
-  const growth = (field: keyof MemoryReading) => loaded.before[field] - baseline.before[field];
-  const rest = growth('rss') - growth('heapTotal') - growth('external');
+  if (!diagnostics) return [];
+  let previous = { connections: 0, memory: diagnostics.baseline };
+  const lines = ladder.checkpoints.flatMap((step) => {
+    if (!step.memory) return [];
+    const [from, to] = [previous.memory, step.memory];
+    const added = step.connections - previous.connections;
+    previous = { connections: step.connections, memory: step.memory };
+    const each = (bytes: number) => kib(bytes / added);
+    const growth = (field: keyof MemoryReading) => to.before[field] - from.afterGc[field];
+    const rest = growth('rss') - growth('heapTotal') - growth('external');
+    return [
+      `  - ${ladder.kind}, ${integer(step.connections)} held, per connection added since the previous reading: ` +
+        `RSS ${each(growth('rss'))} = V8 heap committed ${each(growth('heapTotal'))} (used ${each(growth('heapUsed'))}, ` +
+        `live after a full GC ${each(to.afterGc.heapUsed - from.afterGc.heapUsed)}) + external ${each(growth('external'))} ` +
+        `(ArrayBuffers ${each(growth('arrayBuffers'))}) + the rest (native: malloc, libuv, compiled code) ${each(rest)}; ` +
+        `the full GC then gave back ${mb(to.before.rss - to.afterGc.rss)} of RSS within 5 s.`,
+    ];
+  });
   return [
-    `  - ${ladder.kind}, per connection held (${integer(connections)}), from the server's own \`process.memoryUsage()\`: ` +
-      `RSS ${each(growth('rss'))} = V8 heap committed ${each(growth('heapTotal'))} (used ${each(growth('heapUsed'))}, ` +
-      `live after a full GC ${each(loaded.afterGc.heapUsed - baseline.afterGc.heapUsed)}) + external ${each(growth('external'))} ` +
-      `(ArrayBuffers ${each(growth('arrayBuffers'))}) + the rest (native: malloc, libuv, V8's own) ${each(rest)}; ` +
-      `the full GC gave back ${mb(loaded.before.rss - loaded.afterGc.rss)} of RSS. Heap snapshot: \`${diagnostics.heapSnapshot}\` ` +
-      `(\`npx tsx bench/heap-summary.ts <file> ${connections}\`).`,
+    ...lines,
+    `  - ${ladder.kind}: heap snapshot with every connection held: \`${diagnostics.heapSnapshot}\` ` +
+      `(\`npx tsx bench/heap-summary.ts <file> ${ladder.checkpoints.at(-1)?.connections}\`).`,
   ];
 }

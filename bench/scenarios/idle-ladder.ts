@@ -39,6 +39,8 @@ export interface IdleCheckpoint {
   /** Subscribers added since the previous checkpoint whose upgrade or join failed. */
   readonly failed: number;
   readonly firstError?: string;
+  /** With `diagnosticsDir`: the server's memory by its own account, read after the RSS (it collects garbage). */
+  readonly memory?: MemoryProbe;
 }
 
 export interface IdleLadderResult {
@@ -57,10 +59,9 @@ export interface IdleLadderResult {
   readonly portsPerAddress: number;
   /** Why the ladder stopped short of `requested`, when it did. */
   readonly shortfall?: string;
-  /** With `diagnosticsDir`: the server's memory at the baseline and with every connection held, and its heap snapshot then. */
+  /** With `diagnosticsDir`: the server's memory at the baseline (each step has its own), and a heap snapshot at the end. */
   readonly diagnostics?: {
     readonly baseline: MemoryProbe;
-    readonly loaded: MemoryProbe;
     readonly heapSnapshot: string;
   };
 }
@@ -138,7 +139,6 @@ export async function holdIdleConnections(
       diagnostics: dir
         ? {
             baseline: baselineProbe!,
-            loaded: await probeMemory(target, dir),
             heapSnapshot: await takeHeapSnapshot(target, dir),
           }
         : undefined,
@@ -205,16 +205,19 @@ async function connectStep(
       `per connection added, ${added} connected in ${(connectMs / 1000).toFixed(1)} s, ${failed} failed` +
       (firstError ? ` (${firstError})` : ''),
   );
+  const webAssemblyBytes = webAssemblyResidentBytes(serverPid);
+  const dir = settings.diagnosticsDir;
   return {
     connections: total - failed,
     rooms: total / settings.usersPerRoom,
     rssBytes,
-    webAssemblyBytes: webAssemblyResidentBytes(serverPid),
+    webAssemblyBytes,
     marginalBytesPerConnection,
     connectMs,
     settleMs: Math.max(...settled.map((result) => result.settleMs)),
     failed,
     firstError,
+    memory: dir ? await probeMemory(session.target, dir) : undefined,
   };
 }
 

@@ -19,7 +19,7 @@ export interface MemoryReading {
   readonly mallocedMemory: number;
 }
 
-/** One reading as the server was, and one right after a full garbage collection. */
+/** One reading as the server was, and one a few seconds after a full garbage collection. */
 export interface MemoryProbe {
   readonly before: MemoryReading;
   readonly afterGc: MemoryReading;

@@ -4,12 +4,14 @@ import { getHeapStatistics } from 'node:v8';
 
 /**
  * Loaded into a server under test (`node --expose-gc --import <this>`, with `--diagnostic-dir`) by
- * the footprint's `--footprint-diagnostics`: on SIGWINCH it writes where the process's memory is,
- * then collects all garbage and writes it again, to `memory-<pid>-<n>.json` in the diagnostic dir.
+ * the footprint's `--footprint-diagnostics`: on SIGWINCH it reads where the process's memory is,
+ * collects all garbage, reads it again a few seconds later, and writes both to
+ * `memory-<pid>-<n>.json` in the diagnostic dir.
  * The server's own code is not touched.
  */
 const DIR_FLAG = '--diagnostic-dir=';
 const dir = process.execArgv.find((flag) => flag.startsWith(DIR_FLAG))?.slice(DIR_FLAG.length) ?? process.cwd();
+const RELEASE_MS = 5000;
 let taken = 0;
 
 function reading(): Record<string, number> {
@@ -29,9 +31,12 @@ function reading(): Record<string, number> {
 process.on('SIGWINCH', () => {
   const before = reading();
   (globalThis as { gc?: () => void }).gc?.();
-  const afterGc = reading();
-  // Written aside, then renamed: whoever waits for the file never reads half of it.
-  const name = `memory-${process.pid}-${++taken}.json`;
-  writeFileSync(join(dir, `.${name}`), JSON.stringify({ before, afterGc }));
-  renameSync(join(dir, `.${name}`), join(dir, name));
+  // V8 hands the pages it emptied back to the system while it sweeps, after the collection itself.
+  setTimeout(() => {
+    const afterGc = reading();
+    // Written aside, then renamed: whoever waits for the file never reads half of it.
+    const name = `memory-${process.pid}-${++taken}.json`;
+    writeFileSync(join(dir, `.${name}`), JSON.stringify({ before, afterGc }));
+    renameSync(join(dir, `.${name}`), join(dir, name));
+  }, RELEASE_MS);
 });
