@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
  * What a V8 heap snapshot holds, by kind of object: `npx tsx bench/heap-summary.ts <file>
  * <connections>` prints the largest groups by self size (objects by constructor, closures by
  * function, strings, arrays, code...) and each divided by the connections the server held (a
- * snapshot of the footprint's idle ladder: `--footprint-heap-snapshot`). Given a second snapshot
+ * snapshot of the footprint's idle ladder: `--footprint-diagnostics`). Given a second snapshot
  * and its connections (fewer), it prints the growth from that one instead, per connection added:
  * what each idle connection holds, the server's start-up heap left out.
  */

@@ -34,8 +34,8 @@ export interface BenchSettings {
     readonly usersPerRoom: number;
     readonly settleMs: number;
     /**
-     * `--footprint-diagnostics=DIR`: the server's V8 heap statistics at the baseline and with
-     * every connection held (before and after a full GC), then a heap snapshot, written there.
+     * `--footprint-diagnostics=DIR`: the server's memory by its own account at the baseline and
+     * at every step (before and after a full GC), then a heap snapshot, written there.
      */
     readonly diagnosticsDir?: string;
   };

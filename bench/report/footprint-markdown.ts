@@ -48,8 +48,8 @@ export function renderFootprint(results: BenchResults): string[] {
 function renderLadders(ladders: readonly IdleLadderResult[]): string[] {
   const rows = ladders.flatMap((ladder) =>
     ladder.checkpoints.map((step) => {
-      const added = ladder.checkpoints[ladder.checkpoints.indexOf(step) - 1]?.connections ?? 0;
-      const perSecond = step.connectMs > 0 ? integer((step.connections - added) / (step.connectMs / 1000)) : '–';
+      const previous = ladder.checkpoints[ladder.checkpoints.indexOf(step) - 1]?.connections ?? 0;
+      const perSecond = step.connectMs > 0 ? integer((step.connections - previous) / (step.connectMs / 1000)) : '–';
       return (
         `| ${ladder.kind}${ladder.asUsers ? ' (users)' : ''} | ${integer(step.connections)} | ${mb(step.rssBytes)} | ` +
         `${ladder.baselineWebAssemblyBytes > 0 ? mb(step.webAssemblyBytes) : '–'} | ${kib(step.bytesPerConnection)} | ` +
@@ -79,9 +79,10 @@ function renderLadders(ladders: readonly IdleLadderResult[]): string[] {
 }
 
 /**
- * With `--footprint-diagnostics`: where each step's bytes went, by the server's own account, per
- * connection added since the previous reading (the baseline for the first step). The probe's full
- * GC at each step lowers what the next steps grow by: read the RSS of a run without it.
+ * With `--footprint-diagnostics`: each step's growth by the server's own account, per connection
+ * added since the previous reading (the baseline for the first). V8's committed heap is not all
+ * resident, so the parts need not add up to the RSS. The probe's full GC at each step lowers what
+ * the next steps grow by: read the RSS of a run without it.
  */
 function renderDiagnostics(ladder: IdleLadderResult): string[] {
   const diagnostics = ladder.diagnostics;
@@ -91,16 +92,15 @@ function renderDiagnostics(ladder: IdleLadderResult): string[] {
     if (!step.memory) return [];
     const [from, to] = [previous.memory, step.memory];
     const added = step.connections - previous.connections;
-    previous = { connections: step.connections, memory: step.memory };
     const each = (bytes: number) => kib(bytes / added);
-    const growth = (field: keyof MemoryReading) => to.before[field] - from.afterGc[field];
-    const rest = growth('rss') - growth('heapTotal') - growth('external');
+    previous = { connections: step.connections, memory: step.memory };
+    const growth = (field: keyof MemoryReading) => each(to.before[field] - from.afterGc[field]);
     return [
       `  - ${ladder.kind}, ${integer(step.connections)} held, per connection added since the previous reading: ` +
-        `RSS ${each(growth('rss'))} = V8 heap committed ${each(growth('heapTotal'))} (used ${each(growth('heapUsed'))}, ` +
-        `live after a full GC ${each(to.afterGc.heapUsed - from.afterGc.heapUsed)}) + external ${each(growth('external'))} ` +
-        `(ArrayBuffers ${each(growth('arrayBuffers'))}) + the rest (native: malloc, libuv, compiled code) ${each(rest)}; ` +
-        `the full GC then gave back ${mb(to.before.rss - to.afterGc.rss)} of RSS within 5 s.`,
+        `RSS ${growth('rss')}; V8 heap committed ${growth('heapTotal')}, used ${growth('heapUsed')}, ` +
+        `live after a full GC ${each(to.afterGc.heapUsed - from.afterGc.heapUsed)}; external ${growth('external')}; ` +
+        `the full GC then gave back ${mb(to.before.rss - to.afterGc.rss)} of RSS within 5 s ` +
+        `(RSS ${mb(to.afterGc.rss)} after it).`,
     ];
   });
   return [

@@ -166,7 +166,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     ...renderEmbeddedComparison(results),
     '',
-    '## Embedded footprint (roomcast only, embedded database)',
+    '## Embedded footprint (roomcast on the embedded database; the peers too with `--footprint-connections`)',
     '',
     ...renderFootprint(results),
     '',
