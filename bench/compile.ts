@@ -12,6 +12,7 @@ export const ENTRY_POINTS = {
   wsRawServer: 'bench/targets/ws-raw-server.ts',
   socketIoServer: 'bench/targets/socketio-server.ts',
   loadGenerator: 'bench/load/main.ts',
+  memoryProbe: 'bench/targets/memory-probe.ts',
 } as const;
 
 export type Program = keyof typeof ENTRY_POINTS;

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
+import { resolve } from 'node:path';
 import { compileBenchPrograms } from './compile.js';
 import { machineInfo, openFilesHardLimit, storageDescription } from './report/machine.js';
 import { renderMarkdown } from './report/markdown.js';
@@ -8,6 +9,7 @@ import type { BenchResults, TargetResults } from './report/results.js';
 import { updateReadme, writeResults } from './report/write-results.js';
 import { runEmbeddedFootprint } from './scenarios/embedded-footprint.js';
 import { runFanOut } from './scenarios/fan-out.js';
+import { runPeerLadder } from './scenarios/idle-ladder.js';
 import { runIdleMemory } from './scenarios/idle-memory.js';
 import { runManyRooms } from './scenarios/many-rooms.js';
 import { runPublishThroughput } from './scenarios/publish-throughput.js';
@@ -54,7 +56,7 @@ const SCENARIOS: readonly {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const isQuick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
-  const settings = benchSettings(isQuick);
+  const settings = withFootprintOptions(benchSettings(isQuick), args);
   const openFilesLimit = openFilesHardLimit();
   checkMachine(settings, openFilesLimit);
   if (!args.includes('--no-build')) buildRoomcast();
@@ -104,6 +106,8 @@ async function main(): Promise<void> {
       }
     }
     await runRoomcastOnly(results, launchers, settings, postgresUrl, storage, scenarios);
+    if (scenarios.has('footprint') && hasFootprintLadder(args))
+      results.footprintPeers = await peerFootprints(launchers, settings);
     if (postgresUrl && kinds.includes('roomcast')) await runOnEmbedded(results, settings, scenarios);
   } finally {
     await Promise.all(launchers.map((launcher) => launcher.dispose()));
@@ -235,6 +239,42 @@ async function measureFootprint(settings: BenchSettings): Promise<BenchResults['
   }
 }
 
+/** With `--footprint-connections`: each peer target through the footprint's idle ladder, for comparison. */
+async function peerFootprints(
+  launchers: readonly TargetLauncher[],
+  settings: BenchSettings,
+): Promise<NonNullable<BenchResults['footprintPeers']>> {
+  const footprints: NonNullable<BenchResults['footprintPeers']> = {};
+  for (const launcher of launchers.filter((candidate) => candidate.kind !== 'roomcast')) {
+    progress(launcher.kind, 'idle ladder (the footprint scenario): starting');
+    footprints[launcher.kind] = await runPeerLadder(launcher, settings.footprint, settings.handshakeConcurrency).catch(
+      (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }),
+    );
+  }
+  return footprints;
+}
+
+function hasFootprintLadder(args: readonly string[]): boolean {
+  return args.some((arg) => arg.startsWith('--footprint-connections='));
+}
+
+/** `--footprint-connections=N` and `--footprint-diagnostics=DIR` (see bench/README.md). */
+function withFootprintOptions(settings: BenchSettings, args: readonly string[]): BenchSettings {
+  const value = (name: string) => args.find((arg) => arg.startsWith(`${name}=`))?.slice(name.length + 1);
+  const connections = value('--footprint-connections');
+  const diagnosticsDir = value('--footprint-diagnostics');
+  if (connections !== undefined && !(Number.isInteger(Number(connections)) && Number(connections) > 0))
+    throw new Error(`--footprint-connections=${connections}: a positive whole number of connections`);
+  return {
+    ...settings,
+    footprint: {
+      ...settings.footprint,
+      ...(connections === undefined ? {} : { connections: Number(connections) }),
+      ...(diagnosticsDir === undefined ? {} : { diagnosticsDir: resolve(diagnosticsDir) }),
+    },
+  };
+}
+
 const ALL_SCENARIOS = [
   'fanOut',
   'manyRooms',
@@ -271,10 +311,12 @@ function checkMachine(settings: BenchSettings, openFilesLimit: string): void {
     throw new Error('the benchmark pins the server and the load generator to two cores; this machine has one');
   if (spawnSync('taskset', ['--version']).status !== 0) throw new Error('taskset (util-linux) is required');
   const openFiles = Number(openFilesLimit);
-  if (openFiles < settings.idle.connections + 1000) {
+  const needed = Math.max(settings.idle.connections, settings.footprint.connections) + 1000;
+  if (openFiles < needed) {
     progress(
       'bench',
-      `warning: the open-file hard limit is ${openFiles}; the idle scenario needs about ${settings.idle.connections + 1000}`,
+      `warning: the open-file hard limit is ${openFiles}; the idle and footprint scenarios need about ${needed} ` +
+        '(the footprint tries to raise it, which needs root with CAP_SYS_RESOURCE)',
     );
   }
 }

@@ -25,8 +25,20 @@ export interface BenchSettings {
   };
   readonly idle: { readonly connections: number; readonly rooms: number; readonly settleMs: number };
   readonly storm: { readonly rooms: number; readonly perRoom: number };
-  /** The embedded server's footprint: idle users over rooms after a later start. */
-  readonly footprint: { readonly connections: number; readonly rooms: number; readonly settleMs: number };
+  /**
+   * The embedded server's footprint: idle users after a later start, `usersPerRoom` to a room
+   * (`--footprint-connections=N` raises `connections`, and runs the peers through it too).
+   */
+  readonly footprint: {
+    readonly connections: number;
+    readonly usersPerRoom: number;
+    readonly settleMs: number;
+    /**
+     * `--footprint-diagnostics=DIR`: the server's memory by its own account at the baseline and
+     * at every step (before and after a full GC), then a heap snapshot, written there.
+     */
+    readonly diagnosticsDir?: string;
+  };
   readonly publish: {
     readonly durationMs: number;
     readonly concurrency: number;
@@ -58,7 +70,7 @@ const FULL: BenchSettings = {
   manyRooms: { rooms: 500, perRoom: 10, rate: 2000, durationMs: 10_000, sampleEvery: 1 },
   idle: { connections: 10_000, rooms: 1000, settleMs: 3000 },
   storm: { rooms: 100, perRoom: 50 },
-  footprint: { connections: 10_000, rooms: 1000, settleMs: 10_000 },
+  footprint: { connections: 10_000, usersPerRoom: 10, settleMs: 10_000 },
   publish: { durationMs: 10_000, concurrency: 64, rooms: 100, batchSize: 100, batchConcurrency: 8 },
   sqlPublish: { commits: 1000, ratePerSecond: 50 },
   warmUpMs: 1000,
@@ -71,7 +83,7 @@ const QUICK: BenchSettings = {
   manyRooms: { ...FULL.manyRooms, rooms: 50, rate: 500, durationMs: 1500 },
   idle: { connections: 1000, rooms: 100, settleMs: 1000 },
   storm: { rooms: 20, perRoom: 10 },
-  footprint: { connections: 1000, rooms: 100, settleMs: 1000 },
+  footprint: { connections: 1000, usersPerRoom: 10, settleMs: 1000 },
   publish: { ...FULL.publish, durationMs: 1500, rooms: 20 },
   sqlPublish: { commits: 50, ratePerSecond: 50 },
   warmUpMs: 300,

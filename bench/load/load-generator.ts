@@ -56,8 +56,10 @@ export class LoadGenerator {
     let firstError: string | undefined;
     const opened: Subscriber[] = [];
     const before = cpuSnapshot(this.target.serverPid);
+    const sources = command.sourceAddresses ?? [];
+    const sourceOf = new Map(fresh.map((subscriber, k) => [subscriber, sources[k % sources.length]]));
     await forEachConcurrently(fresh, command.concurrency, (subscriber) =>
-      subscriber.open(this.target.host, this.target.port).then(
+      subscriber.open(this.target.host, this.target.port, sourceOf.get(subscriber)).then(
         () => void opened.push(subscriber),
         (error: Error) => void (firstError ??= error.message),
       ),

@@ -23,9 +23,14 @@ export class LoadProcess {
     });
   }
 
-  static start(target: TargetAddress): LoadProcess {
+  /** `openFiles`: raise its open-file limit to this, where the machine allows it (see `spawnPinned`). */
+  static start(target: TargetAddress, openFiles?: number): LoadProcess {
     const command = [process.execPath, compiledPath('loadGenerator'), JSON.stringify(target)];
-    return new LoadProcess(spawnPinned({ core: LOAD_CORE, command, isIpc: true }));
+    return new LoadProcess(spawnPinned({ core: LOAD_CORE, command, isIpc: true, openFiles }));
+  }
+
+  get pid(): number {
+    return this.process.pid;
   }
 
   run<C extends LoadCommand>(command: C): Promise<LoadResults[C['kind']]> {

@@ -39,10 +39,10 @@ export class Subscriber implements FrameHandler {
     return this.phase === 'ready';
   }
 
-  /** Resolves once the upgrade and the protocol's handshake are done. */
-  open(host: string, port: number): Promise<void> {
+  /** Resolves once the upgrade and the protocol's handshake are done; `localAddress`: the address to connect from. */
+  open(host: string, port: number, localAddress?: string): Promise<void> {
     const done = this.waitForPhaseChange();
-    const socket = connect({ host, port, noDelay: true });
+    const socket = connect({ host, port, noDelay: true, localAddress });
     this.socket = socket;
     socket.on('connect', () => socket.write(this.upgradeRequest(host, port)));
     socket.on('data', (chunk: Buffer) => this.receive(chunk));

@@ -4,6 +4,7 @@ import type { SubscriberSetup } from '../scenarios/session.js';
 import type { CpuUsage } from '../shared/proc-stats.js';
 import { TARGET_KINDS, type TargetKind } from '../shared/commands.js';
 import { renderEmbeddedComparison } from './embedded-markdown.js';
+import { renderFootprint } from './footprint-markdown.js';
 import type { BenchResults, TargetResults } from './results.js';
 
 type Values = Partial<Record<TargetKind, number>>;
@@ -169,7 +170,7 @@ export function renderMarkdown(results: BenchResults): string {
     '',
     ...renderEmbeddedComparison(results),
     '',
-    '## Embedded footprint (roomcast only, embedded database)',
+    '## Embedded footprint (roomcast on the embedded database; the peers too with `--footprint-connections`)',
     '',
     ...renderFootprint(results),
     '',
@@ -322,29 +323,6 @@ function renderSqlPublish(results: BenchResults): string[] {
 function keyCost(keyed: ThroughputRun, keyless: ThroughputRun): string {
   const ratio = keyed.persistedPerSecond / keyless.persistedPerSecond;
   return `issue 17: ${(ratio * 100).toFixed(0)} % of the keyless rate (a few percent less at most: ${ratio >= 0.95 ? 'yes' : 'no'})`;
-}
-
-/** Issue 16's targets: 150 MB ready and idle, plus 8 KiB per idle connection. */
-const FOOTPRINT_IDLE_BYTES = 150 * 2 ** 20;
-const FOOTPRINT_CONNECTION_BYTES = 8 * 1024;
-
-function renderFootprint(results: BenchResults): string[] {
-  const footprint = results.footprint;
-  if (!footprint) return ['not run'];
-  if ('error' in footprint) return [`failed: ${footprint.error}`];
-  const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
-  const met = (bytes: number, bound: number) => (bytes <= bound ? 'yes' : 'no');
-  const loadedBound = FOOTPRINT_IDLE_BYTES + FOOTPRINT_CONNECTION_BYTES * footprint.connections;
-  return [
-    'RSS of `node dist/main.js` (production mode, no DATABASE_URL) on a DATA_DIR of its own.',
-    '',
-    '| measure | RSS | issue 16 target | met |',
-    '| --- | ---: | --- | --- |',
-    `| ready and idle, first start (new DATA_DIR) | ${mb(footprint.firstStartBytes)} | ≤ 150 MB | ${met(footprint.firstStartBytes, FOOTPRINT_IDLE_BYTES)} |`,
-    `| ready and idle, later start | ${mb(footprint.laterStartBytes)} | ≤ 150 MB | ${met(footprint.laterStartBytes, FOOTPRINT_IDLE_BYTES)} |`,
-    `| ${footprint.connections} idle users (members, presence on) over ${footprint.rooms} rooms | ${mb(footprint.loadedBytes)} | ≤ ${mb(loadedBound)} (150 MB + 8 KiB each) | ${met(footprint.loadedBytes, loadedBound)} |`,
-    `| per idle user connection | ${(footprint.bytesPerConnection / 1024).toFixed(1)} KiB | | |`,
-  ];
 }
 
 function renderScaleOut(results: BenchResults): string {

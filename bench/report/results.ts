@@ -1,5 +1,6 @@
 import type { EmbeddedFootprintResult } from '../scenarios/embedded-footprint.js';
 import type { FanOutResult } from '../scenarios/fan-out.js';
+import type { IdleLadderResult } from '../scenarios/idle-ladder.js';
 import type { IdleMemoryResult } from '../scenarios/idle-memory.js';
 import type { ManyRoomsResult } from '../scenarios/many-rooms.js';
 import type { PublishThroughputResult } from '../scenarios/publish-throughput.js';
@@ -41,5 +42,7 @@ export interface BenchResults {
   sqlPublish?: SqlPublishLatencyResult | { readonly skipped: string } | { readonly error: string };
   /** roomcast on the embedded database, whatever DATABASE_URL says. */
   footprint?: EmbeddedFootprintResult | { readonly error: string };
+  /** With `--footprint-connections`: the same idle ladder on each peer target selected. */
+  footprintPeers?: Partial<Record<TargetKind, IdleLadderResult | { readonly error: string }>>;
   durationMs?: number;
 }

@@ -1,6 +1,6 @@
 import type { ConnectResult, SettleResult, TargetKind } from '../shared/commands.js';
 import { LoadProcess } from '../load/load-process.js';
-import type { RunningTarget, TargetLauncher } from '../targets/target.js';
+import type { RunningTarget, StartOptions, TargetLauncher } from '../targets/target.js';
 
 /** A fresh target process and a fresh load generator aimed at it, for one scenario. */
 export interface Session {
@@ -14,13 +14,13 @@ export interface Session {
 export async function withSession<T>(
   launcher: TargetLauncher,
   work: (session: Session) => Promise<T>,
-  options: { readonly cpuProfileDir?: string } = {},
+  options: StartOptions = {},
 ): Promise<T> {
   const startingAt = performance.now();
   const target = await launcher.start(options);
   const log = (line: string) => progress(launcher.kind, line);
   log(`server ready in ${((performance.now() - startingAt) / 1000).toFixed(1)} s`);
-  const load = LoadProcess.start(target.address);
+  const load = LoadProcess.start(target.address, options.openFiles);
   try {
     return await work({ target, load, log });
   } finally {

@@ -38,6 +38,11 @@ export interface ConnectCommand {
    * every subscriber uses the service token, which skips membership and presence.
    */
   readonly asUsers?: boolean;
+  /**
+   * Loopback addresses to connect from, taken in turn (subscriber k from the k-th mod their
+   * count): each gives its own range of ephemeral ports. Absent: the kernel picks.
+   */
+  readonly sourceAddresses?: readonly string[];
 }
 
 export interface ConnectResult {

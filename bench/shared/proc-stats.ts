@@ -78,3 +78,66 @@ function readClockTicks(): number {
     return 100;
   }
 }
+
+/**
+ * Resident bytes of a process's WebAssembly linear memories (the embedded PostgreSQL's heap):
+ * V8 reserves each as one region, its accessible part (read-write) directly followed by a guard
+ * of several GiB that nothing may touch. The read-write mappings followed by such a guard are them.
+ */
+export function webAssemblyResidentBytes(pid: number): number {
+  const mappings = readMappings(pid);
+  let kib = 0;
+  mappings.forEach((mapping, index) => {
+    const next = mappings[index + 1];
+    const isGuardNext =
+      next !== undefined && next.start === mapping.end && next.perms === '---p' && next.end - next.start >= WASM_GUARD;
+    if (mapping.perms === 'rw-p' && mapping.isAnonymous && isGuardNext) kib += mapping.rssKib;
+  });
+  return kib * 1024;
+}
+
+/** A guard this large follows only WebAssembly memories (V8 reserves 8–10 GiB for each on 64-bit Linux). */
+const WASM_GUARD = 4 * 2 ** 30;
+
+interface Mapping {
+  readonly start: number;
+  readonly end: number;
+  readonly perms: string;
+  readonly isAnonymous: boolean;
+  rssKib: number;
+}
+
+function readMappings(pid: number): Mapping[] {
+  const mappings: Mapping[] = [];
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const header = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      const [, start, end, perms, path] = header;
+      mappings.push({
+        start: Number.parseInt(start!, 16),
+        end: Number.parseInt(end!, 16),
+        perms: perms!,
+        isAnonymous: path === '',
+        rssKib: 0,
+      });
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss && mappings.length > 0) mappings[mappings.length - 1]!.rssKib = Number(rss[1]);
+  }
+  return mappings;
+}
+
+/** The soft open-file limit of a running process, from /proc/<pid>/limits (Infinity when unlimited). */
+export function openFilesLimit(pid: number): number {
+  const limits = readFileSync(`/proc/${pid}/limits`, 'utf8');
+  const soft = /^Max open files\s+(\S+)/m.exec(limits)?.[1];
+  if (soft === undefined) throw new Error(`no open-file limit for process ${pid}`);
+  return soft === 'unlimited' ? Number.POSITIVE_INFINITY : Number(soft);
+}
+
+/** How many ephemeral ports the kernel hands out per source address (to one destination). */
+export function ephemeralPortCount(): number {
+  const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+  return high! - low! + 1;
+}

@@ -1,7 +1,7 @@
 import type { TargetKind } from '../shared/commands.js';
 import { compiledPath } from '../compile.js';
 import { freePort, spawnPinned, waitUntilReady } from './pinned-process.js';
-import { SERVER_CORE, type RunningTarget, type TargetLauncher } from './target.js';
+import { SERVER_CORE, type RunningTarget, type TargetLauncher, diagnosticFlags } from './target.js';
 
 const HOST = '127.0.0.1';
 
@@ -11,11 +11,12 @@ export function peerLauncher(kind: Exclude<TargetKind, 'roomcast'>): TargetLaunc
   return {
     kind,
     storage: 'none (in memory)',
-    async start(): Promise<RunningTarget> {
+    async start(options = {}): Promise<RunningTarget> {
       const port = await freePort();
       const server = spawnPinned({
         core: SERVER_CORE,
-        command: [process.execPath, compiledPath(program)],
+        command: [process.execPath, ...diagnosticFlags(options), compiledPath(program)],
+        openFiles: options.openFiles,
         env: { PORT: String(port), HOST, NODE_ENV: 'production' },
       });
       await waitUntilReady(`http://${HOST}:${port}/healthz`, server);

@@ -17,11 +17,21 @@ export interface PinnedOptions {
   readonly env?: Record<string, string>;
   /** Opens an IPC channel (the child must be node). */
   readonly isIpc?: boolean;
+  /**
+   * Raises the hard open-file limit to this first, when allowed (root with CAP_SYS_RESOURCE, up to
+   * fs.nr_open); where it is not, the soft limit still rises to the hard limit there is.
+   */
+  readonly openFiles?: number;
 }
 
 export function spawnPinned(options: PinnedOptions): PinnedProcess {
   // `exec` keeps the pid: the pid we hold is the pinned program's own, for /proc and signals.
-  const script = 'ulimit -n "$(ulimit -Hn)"; exec taskset -c "$0" "$@"';
+  const wanted = Math.ceil(options.openFiles ?? 0);
+  const raise =
+    wanted > 0
+      ? `[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge ${wanted} ] || ulimit -Hn ${wanted} 2>/dev/null; `
+      : '';
+  const script = `${raise}ulimit -n "$(ulimit -Hn)"; exec taskset -c "$0" "$@"`;
   const child = spawn('bash', ['-c', script, String(options.core), ...options.command], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'ignore', 'pipe', ...(options.isIpc ? (['ipc'] as const) : [])],

@@ -6,7 +6,7 @@ import { type TestDatabase, postgresTestDatabase } from '../../test/support/data
 import { signToken } from '../../test/support/tokens.js';
 import { forEachConcurrently } from '../shared/concurrency.js';
 import { freePort, spawnPinned, waitUntilReady } from './pinned-process.js';
-import { SERVER_CORE, type RunningTarget, type TargetLauncher } from './target.js';
+import { SERVER_CORE, type RunningTarget, type TargetLauncher, diagnosticFlags } from './target.js';
 
 const HOST = '127.0.0.1';
 const ROOM_CREATION_CONCURRENCY = 16;
@@ -42,10 +42,10 @@ export async function roomcastLauncher(
     storage,
     async start(options = {}): Promise<RunningTarget> {
       const port = await freePort();
-      const profiling = options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
       const server = spawnPinned({
         core: SERVER_CORE,
-        command: [process.execPath, ...profiling, 'dist/main.js'],
+        command: [process.execPath, ...diagnosticFlags(options), 'dist/main.js'],
+        openFiles: options.openFiles,
         env: {
           ...BENCH_LIMITS,
           NODE_ENV: 'production',

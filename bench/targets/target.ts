@@ -1,3 +1,5 @@
+import { pathToFileURL } from 'node:url';
+import { compiledPath } from '../compile.js';
 import type { TargetAddress, TargetKind } from '../shared/commands.js';
 
 /** The core the server under test runs on; the load generator gets the other one. */
@@ -15,13 +17,35 @@ export interface RunningTarget {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Run under `node --cpu-prof`, writing the profile here at exit. */
+  readonly cpuProfileDir?: string;
+  /**
+   * Run with `--heapsnapshot-signal=SIGUSR2` (on that signal the server writes a heap snapshot
+   * here) and the memory probe (on SIGWINCH: its memory before and after a full GC, written here).
+   */
+  readonly diagnosticsDir?: string;
+  /** Raise the server's open-file limit to this, where the machine allows it (see `spawnPinned`). */
+  readonly openFiles?: number;
+}
+
+/** The node flags that `options` asks for. */
+export function diagnosticFlags(options: StartOptions): string[] {
+  const flags: string[] = [];
+  if (options.cpuProfileDir) flags.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
+  if (options.diagnosticsDir) {
+    flags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.diagnosticsDir}`);
+    flags.push('--expose-gc', `--import=${pathToFileURL(compiledPath('memoryProbe')).href}`);
+  }
+  return flags;
+}
+
 /** Starts fresh instances of one target; each scenario gets its own process. */
 export interface TargetLauncher {
   readonly kind: TargetKind;
   /** What stores its events, for the report ("none" for the peers). */
   readonly storage: string;
-  /** `cpuProfileDir`: run under `node --cpu-prof`, writing the profile there at exit. */
-  start(options?: { readonly cpuProfileDir?: string }): Promise<RunningTarget>;
+  start(options?: StartOptions): Promise<RunningTarget>;
   /** Removes what the launcher created (a database, a data directory). */
   dispose(): Promise<void>;
 }
