@@ -8,6 +8,7 @@ import { TokenService } from '../web/auth/token-service.js';
 import { createHttpHandler } from '../web/http-app.js';
 import { ServerMetrics } from '../web/metrics/server-metrics.js';
 import { KeyedRateLimiter } from '../web/rate-limiter.js';
+import { UserConnections } from '../web/user-connections.js';
 import type { Config } from './config.js';
 import type { DevelopmentMode } from './development-mode.js';
 import { TOKENS, provide } from './tokens.js';
@@ -24,6 +25,7 @@ export function registerHttp(
 ): void {
   provide(container, TOKENS.tokenService, () => new TokenService(devMode.tokenSecret, config.nodeEnv === 'production'));
   provide(container, TOKENS.admission, () => new Admission());
+  provide(container, TOKENS.userConnections, () => new UserConnections(config.maxConnectionsPerUser));
   provide(container, TOKENS.metrics, (get) => {
     const database = get(TOKENS.database);
     return new ServerMetrics(get(TOKENS.hub), get(TOKENS.publisher), () => database.memoryBytes());

@@ -15,13 +15,14 @@ import type { ResumeRoom } from '../usecase/resume-room.js';
 import type { SequencedDelivery } from '../usecase/sequenced-delivery.js';
 import type { TrimHistory } from '../usecase/trim-history.js';
 import type { Admission } from '../web/admission.js';
+import type { Hub } from '../web/hub/hub.js';
 import type { TokenService } from '../web/auth/token-service.js';
 import type { RateLimitStore } from '../web/rate-limiter.js';
 import type { ServerMetrics } from '../web/metrics/server-metrics.js';
 import type { RoomUseCases } from '../web/routes/room-use-cases.js';
 import type { WebServer } from '../web/web-server.js';
+import type { UserConnections } from '../web/user-connections.js';
 import type { WsGateway } from '../web/ws/ws-gateway.js';
-import type { WsHub } from '../web/ws/ws-hub.js';
 
 /** A symbol naming one registration, typed with what it resolves to. */
 export type Token<T> = symbol & { readonly resolvesTo?: T };
@@ -32,7 +33,7 @@ const token = <T>(name: string) => Symbol(name) as Token<T>;
 export const TOKENS = {
   database: token<SqlDatabase>('database'),
   unitOfWork: token<UnitOfWork>('unitOfWork'),
-  hub: token<WsHub>('hub'),
+  hub: token<Hub>('hub'),
   presence: token<PresenceTracker>('presence'),
   presenceFeed: token<PresenceFeed>('presenceFeed'),
   /** Where presence updates go: the Hub, or in a cluster the Hub and the other nodes. */
@@ -53,6 +54,8 @@ export const TOKENS = {
   trimHistory: token<TrimHistory>('trimHistory'),
   tokenService: token<TokenService>('tokenService'),
   admission: token<Admission>('admission'),
+  /** Connections per user, WebSocket and event streams counted together. */
+  userConnections: token<UserConnections>('userConnections'),
   metrics: token<ServerMetrics>('metrics'),
   httpHandler: token<RequestListener>('httpHandler'),
   gateway: token<WsGateway>('gateway'),

@@ -46,7 +46,8 @@ describe('/metrics', () => {
     for (const client of clients) await client.waitFor(() => client.events('metered').length === 1);
 
     const text = await scrape();
-    expect(sample(text, 'roomcast_connections')).toBe(2);
+    expect(sample(text, 'roomcast_connections{transport="websocket"}')).toBe(2);
+    expect(sample(text, 'roomcast_connections{transport="sse"}')).toBe(0);
     expect(sample(text, 'roomcast_subscriptions')).toBe(2);
     expect(sample(text, 'roomcast_rooms_with_subscribers')).toBe(1);
     expect(sample(text, 'roomcast_events_published_total')).toBe(1);
@@ -64,6 +65,6 @@ describe('/metrics', () => {
     await server.untilConnectionsClosed();
     const after = await scrape();
     expect(after).toContain('roomcast_connections_closed_total{reason="closed"} 2');
-    expect(sample(after, 'roomcast_connections')).toBe(0);
+    expect(sample(after, 'roomcast_connections{transport="websocket"}')).toBe(0);
   });
 });

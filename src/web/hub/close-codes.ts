@@ -1,4 +1,7 @@
-/** WebSocket close codes the server sends, and what each tells a client (see docs/protocol.md). */
+/**
+ * Close codes the server sends, in a WebSocket close frame or an SSE stream's `event: close`, and
+ * what each tells a client (see docs/protocol.md).
+ */
 export const CloseCode = {
   /** Server going away (shutdown, deploy): reconnect with backoff, rejoin with `since`. */
   GoingAway: 1001,
