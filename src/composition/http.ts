@@ -16,7 +16,7 @@ import { TOKENS, provide } from './tokens.js';
 /** Where `npm run build` bundles the demo page (demo/build.ts): `dist/demo`, seen from src/ and dist/ alike. */
 const DEMO_BUNDLE_DIR = fileURLToPath(new URL('../../dist/demo/', import.meta.url));
 
-/** The REST side: tokens, metrics, rate limits, health checks and the express application. */
+/** The REST side: tokens, metrics, rate limits, health checks and the express application (event streams included). */
 export function registerHttp(
   container: DependencyContainer,
   config: Config,
@@ -33,6 +33,17 @@ export function registerHttp(
   provide(container, TOKENS.httpHandler, (get) =>
     createHttpHandler({
       useCases: get(TOKENS.roomUseCases),
+      stream: {
+        subscriptions: {
+          hub: get(TOKENS.hub),
+          resumeRoom: get(TOKENS.resumeStream),
+          presenceSynced: () => get(TOKENS.presence).synced(),
+        },
+        userConnections: get(TOKENS.userConnections),
+        sendQueueLimitBytes: config.sendQueueLimitBytes,
+        observer: get(TOKENS.metrics),
+        logger,
+      },
       tokens: get(TOKENS.tokenService),
       isDevMode: devMode.isOn,
       allowedOrigins: config.allowedOrigins,

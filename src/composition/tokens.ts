@@ -51,6 +51,8 @@ export const TOKENS = {
   publisher: token<OrderedPublisher>('publisher'),
   roomUseCases: token<RoomUseCases>('roomUseCases'),
   resumeRoom: token<ResumeRoom>('resumeRoom'),
+  /** ResumeRoom for event streams: the reader must be a member already. */
+  resumeStream: token<ResumeRoom>('resumeStream'),
   trimHistory: token<TrimHistory>('trimHistory'),
   tokenService: token<TokenService>('tokenService'),
   admission: token<Admission>('admission'),

@@ -1,0 +1,92 @@
+import type { ServerResponse } from 'node:http';
+import type { User } from '../../domain/user.js';
+import { type ClientEvents, QueuedClient } from '../hub/queued-client.js';
+import { TurnCork } from '../turn-cork.js';
+import { SSE_ENCODING, SSE_PING, streamMessage } from './sse-encoding.js';
+
+const STREAM_HEADERS = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-store',
+  // nginx buffers proxied responses by default; an event stream must go out as it is written.
+  'X-Accel-Buffering': 'no',
+};
+
+/** What the owner of a stream hears: its end, as every client's, and its beginning. */
+export interface SseClientEvents extends ClientEvents<SseClient> {
+  /** The 200 went out: from here on the response is the stream, and its end is reported. */
+  started(client: SseClient): void;
+}
+
+/**
+ * One Server-Sent Events stream as a Hub client, its HTTP response the transport. Nothing is
+ * written before `start` (so that a refusal can still be a JSON error); from then on messages are
+ * chunks of the response, a `: ping` comment probes the reader, and a close is an `event: close`
+ * message that ends the response. Its end is driven by the response's `close`.
+ */
+export class SseClient extends QueuedClient<Buffer> {
+  protected readonly encoding = SSE_ENCODING;
+  private readonly cork: TurnCork;
+  private hasStarted = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    user: User,
+    queueLimitBytes: number,
+    expiresAtMs: number | undefined,
+    protected readonly events: SseClientEvents,
+  ) {
+    super(user, queueLimitBytes, expiresAtMs);
+    this.cork = new TurnCork(res);
+    res.once('close', () => this.ended());
+  }
+
+  get isStarted(): boolean {
+    return this.hasStarted;
+  }
+
+  /** Answers 200 with the stream's headers and sends `event: ready` with `data`; nothing once closing. */
+  start(data: Record<string, unknown>): void {
+    if (!this.isOpen || !this.begin()) return;
+    this.enqueue(streamMessage('ready', data));
+  }
+
+  protected get transportBufferedBytes(): number {
+    return this.res.writableLength;
+  }
+
+  protected write(bytes: Buffer, written?: () => void): void {
+    this.cork.holdForTurn();
+    this.res.write(bytes, written);
+  }
+
+  protected sendClose(code: number, reason: string): void {
+    // Closed before it began (a shutdown or an overflow while the room was read): a stream that
+    // says so at once. Unless the request was answered otherwise (an error body): that ends itself.
+    if (!this.begin()) return;
+    this.cork.holdForTurn();
+    this.res.end(streamMessage('close', { code, reason }));
+  }
+
+  protected terminate(): void {
+    this.res.destroy();
+  }
+
+  protected ping(): void {
+    // Before the stream begins there is no one to probe: the request is still being answered.
+    if (!this.hasStarted) return this.markAlive();
+    // After its end, only the reader taking the rest lets the response finish; until then, no sign of life.
+    if (this.res.writableEnded) return;
+    // Beside the queue, as a WebSocket ping goes beside the frames: written once the reader takes what is before it.
+    this.res.write(SSE_PING, () => this.markAlive());
+  }
+
+  /** Sends the stream's headers unless sent already; false when the request was answered otherwise. */
+  private begin(): boolean {
+    if (this.hasStarted) return true;
+    if (this.res.headersSent) return false;
+    this.hasStarted = true;
+    this.res.writeHead(200, STREAM_HEADERS);
+    this.events.started(this);
+    return true;
+  }
+}

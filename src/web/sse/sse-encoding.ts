@@ -1,0 +1,28 @@
+import type { MessageEncoding } from '../hub/outbound-message.js';
+
+/*
+ * Server-Sent Events as the HTML standard defines them: `field: value` lines, a blank line ending
+ * each message, `:` starting a comment. Every `data` here is one line of JSON text, which never
+ * holds a raw line break (JSON escapes them inside strings).
+ */
+
+/**
+ * A Hub message as a Server-Sent Event: `event: event` with `id: <seq>`, so that a reconnecting
+ * reader's `Last-Event-ID` is the last seq it saw; `event: presence`, which takes no id.
+ */
+export const SSE_ENCODING: MessageEncoding<Buffer> = {
+  encode: (message) =>
+    Buffer.from(
+      message.seq === undefined
+        ? `event: ${message.kind}\ndata: ${message.json}\n\n`
+        : `id: ${message.seq}\nevent: ${message.kind}\ndata: ${message.json}\n\n`,
+    ),
+};
+
+/** A named event of the stream itself (`ready`, `close`) with its JSON data. */
+export function streamMessage(event: 'ready' | 'close', data: Record<string, unknown>): Buffer {
+  return Buffer.from(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/** The keepalive: a comment, which readers ignore and proxies see as traffic. */
+export const SSE_PING = Buffer.from(': ping\n\n');
