@@ -3,6 +3,8 @@
  * what each tells a client (see docs/protocol.md).
  */
 export const CloseCode = {
+  /** An event stream is over: its user left the room (a WebSocket connection outlives that). Do not reconnect. */
+  Normal: 1000,
   /** Server going away (shutdown, deploy): reconnect with backoff, rejoin with `since`. */
   GoingAway: 1001,
   /** Policy violation (sustained abuse): reconnect only after a long backoff. */

@@ -13,6 +13,8 @@ export interface HubClient {
   readonly queueLimit: number;
   /** Queues a message for sending, in this transport's encoding; a client whose queue overflows closes itself as a slow consumer (1013). */
   deliver(message: OutboundMessage): void;
+  /** The user left the room: the Hub has ended this client's subscription to it. */
+  evicted(roomId: string): void;
   /** Closes as a slow consumer (1013), dropping what is queued. */
   closeAsSlowConsumer(reason: string): void;
   /** Closes after what is queued, telling the peer `code`; the client reports its end through its own callback. */

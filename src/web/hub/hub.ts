@@ -106,7 +106,9 @@ export class Hub implements Pusher, PresencePusher {
       const subscribers = this.registry.subscribers(roomId);
       if (!subscribers) return;
       for (const client of [...subscribers.keys()]) {
-        if (client.user.id === userId) this.remove(client, roomId);
+        if (client.user.id !== userId) continue;
+        this.remove(client, roomId);
+        client.evicted(roomId);
       }
     });
   }

@@ -120,6 +120,8 @@ export abstract class QueuedClient<Item extends { readonly byteLength: number }>
     this.sendClose(code, reason);
   }
 
+  abstract evicted(roomId: string): void;
+
   /** Closes as a slow consumer (1013), dropping what is queued. */
   closeAsSlowConsumer(reason: string): void {
     if (this.isClosing) return;

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { User } from '../../domain/user.js';
+import { CloseCode } from '../hub/close-codes.js';
 import { type ClientEvents, QueuedClient } from '../hub/queued-client.js';
 import { TurnCork } from '../turn-cork.js';
 import { SSE_ENCODING, SSE_PING, streamMessage } from './sse-encoding.js';
@@ -48,6 +49,11 @@ export class SseClient extends QueuedClient<Buffer> {
   start(data: Record<string, unknown>): void {
     if (!this.isOpen || !this.begin()) return;
     this.enqueue(streamMessage('ready', data));
+  }
+
+  /** A stream is its one room: once its user has left the room, the stream is over (1000). */
+  evicted(): void {
+    this.close(CloseCode.Normal, 'left the room');
   }
 
   protected get transportBufferedBytes(): number {

@@ -29,6 +29,9 @@ export class WsClient extends QueuedClient<Frame> {
     socket.once('close', () => this.ended());
   }
 
+  /** A connection lives on without the room: its other rooms, and its ops, are the user's still. */
+  evicted(): void {}
+
   protected get transportBufferedBytes(): number {
     return this.socket.bufferedAmount;
   }

@@ -19,6 +19,8 @@ export class FakeHubClient implements HubClient {
   readonly messages: OutboundMessage[] = [];
   readonly closes: { code: number; reason: string }[] = [];
   keepAlives = 0;
+  /** The rooms the Hub said this client was evicted from. */
+  readonly evictions: string[] = [];
   /** The reasons given each time the Hub closed this client as a slow consumer. */
   readonly slowConsumerCloses: string[] = [];
   /** What the client reports as waiting to be sent; a test sets it. */
@@ -42,6 +44,10 @@ export class FakeHubClient implements HubClient {
   close(code: number, reason: string): void {
     this.closes.push({ code, reason });
     this.onClose();
+  }
+
+  evicted(roomId: string): void {
+    this.evictions.push(roomId);
   }
 
   closeAsSlowConsumer(reason: string): void {

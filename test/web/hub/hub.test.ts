@@ -196,6 +196,17 @@ describe('Hub subscriptions', () => {
     expect(hub.counts()).toEqual({ clients: 3, subscriptions: 2, rooms: 2 });
   });
 
+  it('tells each client it evicts which room it lost, and no other client', () => {
+    const {
+      hub,
+      clients: [ann1, ann2, bob],
+    } = hubWith('ann', 'ann', 'bob');
+    [ann1!, bob!].forEach((client) => join(hub, client, 'r'));
+    join(hub, ann2!, 's');
+    hub.evict('r', 'ann');
+    expect([ann1!.evictions, ann2!.evictions, bob!.evictions]).toEqual([['r'], [], []]);
+  });
+
   it('forgets everything of an unregistered client and leaves no empty room behind', async () => {
     const {
       hub,

@@ -58,6 +58,8 @@ class FakeSessionClient implements HubClient {
 
   keepAlive(): void {}
 
+  evicted(): void {}
+
   checkExpired(): boolean {
     if (this.isExpired) this.close(4001, 'token expired');
     return this.isExpired;
