@@ -1,4 +1,5 @@
 import type { User } from '../../domain/user.js';
+import type { ClientEnd, ClientEvents } from './client-events.js';
 import { CloseCode } from './close-codes.js';
 import type { HubClient } from './hub-client.js';
 import type { MessageEncoding, OutboundMessage } from './outbound-message.js';
@@ -6,17 +7,6 @@ import type { MessageEncoding, OutboundMessage } from './outbound-message.js';
 /** Above this many bytes in the transport's own buffer, the writer waits for it to drain. */
 const TRANSPORT_HIGH_WATER_BYTES = 64 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** How a client ended, for logs and metrics. */
-export type ClientEnd = 'closed' | 'overflow' | 'missed-pong';
-
-/** What the owner of a client hears. */
-export interface ClientEvents<C> {
-  /** The connection is gone (reported once, whatever ended it). */
-  closed(client: C, end: ClientEnd): void;
-  /** The client could not keep up and is being closed with 1013; `closed` follows once the connection is gone. */
-  closingAsSlowConsumer(pendingBytes: number): void;
-}
 
 /**
  * A Hub client whatever its transport: its user, a bounded send queue drained as the transport
@@ -66,6 +56,8 @@ export abstract class QueuedClient<Item extends { readonly byteLength: number }>
   protected abstract terminate(): void;
   /** Probes the peer; a sign of life comes back through `markAlive`. */
   protected abstract ping(): void;
+  /** The Hub ended this client's subscription to the room (its user left): what that means is the transport's. */
+  abstract evicted(roomId: string): void;
 
   /** True once the token has expired; the connection is then closed with 4001. */
   checkExpired(): boolean {
@@ -119,8 +111,6 @@ export abstract class QueuedClient<Item extends { readonly byteLength: number }>
     this.stopSending();
     this.sendClose(code, reason);
   }
-
-  abstract evicted(roomId: string): void;
 
   /** Closes as a slow consumer (1013), dropping what is queued. */
   closeAsSlowConsumer(reason: string): void {

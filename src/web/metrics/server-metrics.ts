@@ -2,7 +2,7 @@ import type { Request as ExpressRequest } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HttpStep } from '../http-step.js';
 import type { Hub } from '../hub/hub.js';
-import type { ClientEnd } from '../hub/queued-client.js';
+import type { ClientEnd } from '../hub/client-events.js';
 import { contextOf } from '../request-context.js';
 
 /** What a connection is carried by: the `transport` label of the connection gauge. */

@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { User } from '../../domain/user.js';
 import { CloseCode } from '../hub/close-codes.js';
-import { type ClientEvents, QueuedClient } from '../hub/queued-client.js';
+import type { ClientEvents } from '../hub/client-events.js';
+import { QueuedClient } from '../hub/queued-client.js';
 import { TurnCork } from '../turn-cork.js';
 import { SSE_ENCODING, SSE_PING, streamMessage } from './sse-encoding.js';
 

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { User } from '../../domain/user.js';
-import type { ClientEvents } from '../hub/queued-client.js';
+import type { ClientEvents } from '../hub/client-events.js';
 import { QueuedClient } from '../hub/queued-client.js';
 import { type Frame, WEBSOCKET_ENCODING } from './codec.js';
 import { FrameWriter } from './frame-writer.js';

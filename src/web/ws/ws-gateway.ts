@@ -7,7 +7,7 @@ import type { Admission } from '../admission.js';
 import type { Identity, TokenService } from '../auth/token-service.js';
 import { ApiError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
-import type { ClientEnd } from '../hub/queued-client.js';
+import type { ClientEnd } from '../hub/client-events.js';
 import type { ConnectionObserver } from '../metrics/server-metrics.js';
 import type { UserConnections } from '../user-connections.js';
 import { closePaced } from './paced-close.js';

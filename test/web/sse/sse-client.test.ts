@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { Hub } from '../../../src/web/hub/hub.js';
-import type { ClientEnd } from '../../../src/web/hub/queued-client.js';
+import type { ClientEnd } from '../../../src/web/hub/client-events.js';
 import { eventMessage, presenceMessage } from '../../../src/web/hub/outbound-message.js';
 import { SseClient } from '../../../src/web/sse/sse-client.js';
 import { person, roomEvent } from '../../support/fakes/fixtures.js';

@@ -12,7 +12,7 @@ import { TokenService } from '../../../src/web/auth/token-service.js';
 import type { ConnectionObserver } from '../../../src/web/metrics/server-metrics.js';
 import { KeyedRateLimiter } from '../../../src/web/rate-limiter.js';
 import { Hub } from '../../../src/web/hub/hub.js';
-import type { ClientEnd } from '../../../src/web/hub/queued-client.js';
+import type { ClientEnd } from '../../../src/web/hub/client-events.js';
 import { UserConnections } from '../../../src/web/user-connections.js';
 import { WS_PATH, WsGateway, type WsGatewayDeps } from '../../../src/web/ws/ws-gateway.js';
 import { TEST_SECRET, signToken } from '../../support/tokens.js';
