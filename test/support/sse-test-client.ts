@@ -1,14 +1,8 @@
 import { EventEmitter, once } from 'node:events';
 import { type Socket, connect } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
+import { EventStreamParser, type StreamMessage } from '../../client/src/event-stream.js';
 import { onEvent, when } from './eventually.js';
-
-/** One message of an event stream, as a reader parses it (comments are kept apart). */
-export interface SseMessage {
-  readonly event: string;
-  readonly data: string;
-  readonly id?: string;
-}
 
 /** A request answered with something other than a stream: its status, headers and JSON body. */
 export interface StreamRefusal {
@@ -21,20 +15,25 @@ const HEAD_END = '\r\n\r\n';
 
 /**
  * A curl-like client on a bare TCP socket: it writes the request by hand, reads the status line
- * and headers, decodes the chunked body and parses Server-Sent Events out of it, line by line, as
- * the HTML standard says. The test can pause and resume reading (the TCP socket itself), and waits
+ * and headers, decodes the chunked body and parses Server-Sent Events out of it (with the client
+ * library's parser). The test can pause and resume reading (the TCP socket itself), and waits
  * on `update`, emitted after every message, comment and the end.
  */
 export class SseTestStream extends EventEmitter {
   /** Every message, unless opened with `keepEvents: false` (then all but the room events). */
-  readonly messages: SseMessage[] = [];
+  readonly messages: StreamMessage[] = [];
   readonly comments: string[] = [];
   /** The ids of the messages that had one (the room events' seqs), in order. */
   readonly ids: number[] = [];
   isEnded = false;
   private readonly decoder = new StringDecoder('utf8');
-  private pendingText = '';
-  private fields: { event?: string; data?: string[]; id?: string } = {};
+  private readonly parser = new EventStreamParser(
+    (message) => this.take(message),
+    (comment) => {
+      this.comments.push(comment);
+      this.emit('update');
+    },
+  );
   private chunked = Buffer.alloc(0);
 
   private constructor(
@@ -123,38 +122,14 @@ export class SseTestStream extends EventEmitter {
       const size = Number.parseInt(this.chunked.toString('latin1', 0, lineEnd), 16);
       if (size === 0) return;
       if (this.chunked.length < lineEnd + 2 + size + 2) return;
-      this.parse(this.decoder.write(this.chunked.subarray(lineEnd + 2, lineEnd + 2 + size)));
+      this.parser.push(this.decoder.write(this.chunked.subarray(lineEnd + 2, lineEnd + 2 + size)));
       this.chunked = this.chunked.subarray(lineEnd + 2 + size + 2);
     }
   }
 
-  private parse(text: string): void {
-    const lines = (this.pendingText + text).split('\n');
-    this.pendingText = lines.pop()!;
-    for (const line of lines) {
-      if (line === '') this.dispatch();
-      else if (line.startsWith(':')) {
-        this.comments.push(line.slice(1).trim());
-        this.emit('update');
-      } else {
-        const colon = line.indexOf(':');
-        const name = colon < 0 ? line : line.slice(0, colon);
-        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-        if (name === 'data') (this.fields.data ??= []).push(value);
-        else if (name === 'event') this.fields.event = value;
-        else if (name === 'id') this.fields.id = value;
-      }
-    }
-  }
-
-  private dispatch(): void {
-    const { event = 'message', data, id } = this.fields;
-    this.fields = {};
-    if (data === undefined) return;
-    if (id !== undefined) this.ids.push(Number(id));
-    if (this.keepsEvents || event !== 'event') {
-      this.messages.push({ event, data: data.join('\n'), ...(id !== undefined && { id }) });
-    }
+  private take(message: StreamMessage): void {
+    if (message.id !== undefined) this.ids.push(Number(message.id));
+    if (this.keepsEvents || message.event !== 'event') this.messages.push(message);
     this.emit('update');
   }
 }

@@ -36,6 +36,7 @@ const streamQuery = z.object({
     .transform((types) => types.split(','))
     .pipe(z.array(eventTypeSchema).max(100))
     .optional(),
+  presence: z.enum(['true', 'false']).optional(),
 });
 
 /**
@@ -59,7 +60,7 @@ export function streamRoutes(deps: StreamRouteDeps, guard: RequestHandler): Rout
       since: lastEventId(req) ?? query.since,
       epoch: query.epoch,
       types: query.types ? new Set(query.types) : null,
-      wantsPresence: true,
+      wantsPresence: query.presence !== 'false',
     };
     await stream(deps, res, request);
   });
