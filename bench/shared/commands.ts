@@ -38,6 +38,12 @@ export interface ConnectCommand {
    * every subscriber uses the service token, which skips membership and presence.
    */
   readonly asUsers?: boolean;
+  /**
+   * roomcast only: `sse` subscribes each with an event stream (`GET /v1/rooms/:room/stream`)
+   * instead of a WebSocket `join`; as users, each is made a member over REST first, before the
+   * clock starts (a stream never makes a member). Default `websocket`.
+   */
+  readonly transport?: 'websocket' | 'sse';
 }
 
 export interface ConnectResult {
@@ -46,7 +52,7 @@ export interface ConnectResult {
   readonly firstError: string | undefined;
   /** From the first upgrade request to the last handshake done (socket.io: its namespace connect too). */
   readonly handshakeMs: number;
-  /** roomcast only: from the first `join` to the last `ok` (the others join during the handshake). */
+  /** roomcast only: from the first `join` (or stream request) to the last `ok` (or `ready`); the others join during the handshake. */
   readonly subscribeMs: number;
   readonly handshake: CpuUsage;
   /** From the first `join` to the last `ok` (roomcast; nothing for the others). */
