@@ -19,6 +19,18 @@ export const SSE_ENCODING: MessageEncoding<Buffer> = {
     ),
 };
 
+const CRLF = Buffer.from('\r\n');
+
+/** Bytes as one chunk of a response in the chunked transfer coding (HTTP/1.1): size line, bytes, CRLF. */
+export function asChunk(bytes: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, CRLF]);
+}
+
+/** SSE_ENCODING, each message framed as one chunk of an HTTP/1.1 response: framed once, written as is to every stream. */
+export const SSE_CHUNKED_ENCODING: MessageEncoding<Buffer> = {
+  encode: (message) => asChunk(SSE_ENCODING.encode(message)),
+};
+
 /** A named event of the stream itself (`ready`, `close`) with its JSON data. */
 export function streamMessage(event: 'ready' | 'close', data: Record<string, unknown>): Buffer {
   return Buffer.from(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -26,3 +38,4 @@ export function streamMessage(event: 'ready' | 'close', data: Record<string, unk
 
 /** The keepalive: a comment, which readers ignore and proxies see as traffic. */
 export const SSE_PING = Buffer.from(': ping\n\n');
+export const SSE_PING_CHUNK = asChunk(SSE_PING);

@@ -7,28 +7,48 @@ import { eventMessage, presenceMessage } from '../../../src/web/hub/outbound-mes
 import { SseClient } from '../../../src/web/sse/sse-client.js';
 import { person, roomEvent } from '../../support/fakes/fixtures.js';
 
-/** A stand-in for node's ServerResponse: records what is written; the test fires write callbacks and `close`. */
+/**
+ * A stand-in for node's ServerResponse and the socket under it: records the head, what is
+ * written to the socket and what `end` sends; the test fires write callbacks and `close`.
+ */
 class FakeResponse extends EventEmitter {
   headersSent = false;
   writableEnded = false;
   writableLength = 0;
-  head: { status: number; headers: Record<string, string> } | undefined;
+  head: { status: number; headers: Record<string, string | number> } | undefined;
   readonly written: string[] = [];
   readonly chunks: Buffer[] = [];
   readonly callbacks: (() => void)[] = [];
   destroyed = false;
+  readonly req: { httpVersion: string };
+  private readonly headers: Record<string, string> = {};
+  readonly socket = {
+    destroyed: false,
+    cork: () => undefined,
+    uncork: () => undefined,
+    write: (chunk: Buffer, written?: () => void): boolean => {
+      this.chunks.push(chunk);
+      this.written.push(chunk.toString());
+      if (written) this.callbacks.push(written);
+      return true;
+    },
+  };
+
+  constructor(httpVersion: string) {
+    super();
+    this.req = { httpVersion };
+  }
+
+  setHeader(name: string, value: string): void {
+    this.headers[name] = value;
+  }
 
   writeHead(status: number, headers: Record<string, string>): void {
-    this.head = { status, headers };
+    this.head = { status, headers: { ...this.headers, ...headers } };
     this.headersSent = true;
   }
 
-  write(chunk: Buffer, written?: () => void): boolean {
-    this.chunks.push(chunk);
-    this.written.push(chunk.toString());
-    if (written) this.callbacks.push(written);
-    return true;
-  }
+  flushHeaders(): void {}
 
   end(chunk: Buffer): void {
     this.written.push(chunk.toString());
@@ -38,13 +58,11 @@ class FakeResponse extends EventEmitter {
   destroy(): void {
     this.destroyed = true;
   }
-
-  cork(): void {}
-  uncork(): void {}
 }
 
-function newClient() {
-  const res = new FakeResponse();
+/** A stream over a fake response; HTTP/1.0 unless told, so that what is written reads plainly (unchunked). */
+function newClient(httpVersion = '1.0') {
+  const res = new FakeResponse(httpVersion);
   const ends: ClientEnd[] = [];
   let starts = 0;
   const client = new SseClient(res as unknown as ServerResponse, person('ann'), 1024 * 1024, undefined, {
@@ -71,6 +89,20 @@ describe('SseClient', () => {
     });
     expect(res.written).toEqual(['event: ready\ndata: {"room":"r","epoch":"e","seq":0}\n\n']);
     expect(starts()).toBe(1);
+  });
+
+  it('frames each message as one chunk for HTTP/1.1, framed once for every stream', () => {
+    const [ann, bob] = [newClient('1.1'), newClient('1.1')];
+    const event = eventMessage(roomEvent('r', 7));
+    for (const { client } of [ann, bob]) {
+      client.start({});
+      client.deliver(event);
+    }
+    expect(ann.res.head?.headers['Transfer-Encoding']).toBe('chunked');
+    const text = `id: 7\nevent: event\ndata: ${event.json}\n\n`;
+    expect(ann.res.written[1]).toBe(`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`);
+    expect(bob.res.chunks[1]).toBe(ann.res.chunks[1]);
+    expect(ann.res.written[0]).toMatch(/^[0-9a-f]+\r\nevent: ready\n/);
   });
 
   it('sends events with their seq as id and presence without one, each encoded once for every stream', () => {

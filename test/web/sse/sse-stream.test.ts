@@ -1,7 +1,9 @@
+import { once } from 'node:events';
+import { createConnection } from 'node:net';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { publishOverRest, roomFirstSeq, seqRange } from '../../support/delivery-subscriber.js';
-import { eventuallyAsync } from '../../support/eventually.js';
+import { eventuallyAsync, onEvent, when } from '../../support/eventually.js';
 import { bearer, createRoom } from '../../support/rest.js';
 import {
   type SseTestStream,
@@ -148,6 +150,25 @@ describe('an event stream', () => {
     await stream.waitFor(() => stream.comments.length >= 3, 'three pings');
     expect(new Set(stream.comments)).toEqual(new Set(['ping']));
     expect(stream.isEnded).toBe(false);
+  });
+
+  it('serves an HTTP/1.0 reader plain (unchunked) messages', async () => {
+    const room = await newRoom();
+    const socket = createConnection({ host: '127.0.0.1', port: server.app.port });
+    await once(socket, 'connect');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    socket.write(`GET /v1/rooms/${room}/stream HTTP/1.0\r\nAuthorization: Bearer ${ann}\r\n\r\n`);
+    await when(() => received.includes('event: presence'), onEvent(socket, 'data'), 10_000, 'ready and presence');
+    await publish(room);
+    await when(() => received.includes('id: 1\n'), onEvent(socket, 'data'), 10_000, 'the event');
+    socket.destroy();
+    const [head, body] = received.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(head).not.toMatch(/transfer-encoding/i);
+    expect(body).toMatch(/^event: ready\ndata: \{.*\}\n\n/);
+    expect(body).toContain('\n\nevent: presence\ndata: {');
+    expect(body).toContain(`id: 1\nevent: event\ndata: {"room":"${room}","seq":1,`);
   });
 
   it('ends with event: close 1000 when its user leaves the room', async () => {
