@@ -6,7 +6,7 @@ import { TurnCork } from '../turn-cork.js';
  * Writes an event stream's messages, already framed for the response (see SSE_CHUNKED_ENCODING),
  * to the TCP socket under it, and coalesces the writes of one turn of the event loop into one.
  * `res.write` would frame each message again for every stream: a size line and two CRLFs, four
- * socket writes a message (bench/README.md, "fan-out over event streams"); here a message is
+ * socket writes a message (bench/README.md, "What the fan-out costs"); here a message is
  * framed once and the same bytes go to every stream. Writing beside the response is sound because
  * nothing else writes to it between its head and its end: the head is flushed before the first
  * message, and `res.end` (the closing message and the last chunk) comes after the last one.
