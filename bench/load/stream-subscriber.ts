@@ -1,12 +1,12 @@
 import { connect, type Socket } from 'node:net';
 import type { DeliverySink } from './delivery-sink.js';
+import { PendingStep } from './pending-step.js';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 const READY = Buffer.from('event: ready\n');
 const EVENT = Buffer.from('event: event\n');
 /** Bytes kept from the end of one read for the next: a marker may straddle two reads. */
 const CARRY_BYTES = Math.max(READY.length, EVENT.length) - 1;
-const TIMEOUT_MS = 30_000;
 
 type Phase = 'connecting' | 'open' | 'subscribing' | 'ready' | 'closed';
 
@@ -23,7 +23,7 @@ export class StreamSubscriber {
   private head: Buffer = Buffer.alloc(0);
   private isHeadRead = false;
   private carry: Buffer = Buffer.alloc(0);
-  private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private readonly pending = new PendingStep();
 
   constructor(
     readonly room: string,
@@ -99,34 +99,19 @@ export class StreamSubscriber {
     }
   }
 
+  /** Leaves a waiting phase: the pending open or subscribe resolves. */
   private advance(phase: Phase): void {
     this.phase = phase;
-    const settle = this.settle;
-    this.settle = undefined;
-    settle?.resolve();
+    this.pending.done();
   }
 
   private waitForPhaseChange(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(new Error('timed out')), TIMEOUT_MS);
-      this.settle = {
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-    });
+    return this.pending.wait(() => this.fail(new Error('timed out')));
   }
 
   private fail(error: Error): void {
-    const settle = this.settle;
-    this.settle = undefined;
     this.close();
-    settle?.reject(error);
+    this.pending.fail(error);
   }
 
   private onClose(): void {

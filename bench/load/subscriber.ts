@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import type { ClientProtocol, Resume } from './client-protocols.js';
 import type { DeliverySink } from './delivery-sink.js';
+import { PendingStep } from './pending-step.js';
 import { type FrameHandler, FrameReader } from './frame-reader.js';
 import { Opcode, clientFrame } from './frame-writer.js';
 
 const HEADER_END = Buffer.from('\r\n\r\n');
-const TIMEOUT_MS = 30_000;
 
 type Phase = 'upgrading' | 'handshaking' | 'open' | 'subscribing' | 'ready' | 'closed';
 
@@ -19,7 +19,7 @@ export class Subscriber implements FrameHandler {
   private phase: Phase = 'upgrading';
   private response = Buffer.alloc(0);
   private readonly reader = new FrameReader(this);
-  private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private readonly pending = new PendingStep();
   private subscribeReply: string | undefined;
 
   constructor(
@@ -129,32 +129,16 @@ export class Subscriber implements FrameHandler {
   /** Leaves a waiting phase: the pending open or subscribe resolves. */
   private advance(phase: Phase): void {
     this.phase = phase;
-    const settle = this.settle;
-    this.settle = undefined;
-    settle?.resolve();
+    this.pending.done();
   }
 
   private waitForPhaseChange(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(new Error('timed out')), TIMEOUT_MS);
-      this.settle = {
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-    });
+    return this.pending.wait(() => this.fail(new Error('timed out')));
   }
 
   private fail(error: Error): void {
-    const settle = this.settle;
-    this.settle = undefined;
     this.close();
-    settle?.reject(error);
+    this.pending.fail(error);
   }
 
   private onClose(): void {
