@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { DeliverySink } from './delivery-sink.js';
-import { PendingStep } from './pending-step.js';
+import { SubscriberPhase } from './subscriber-phase.js';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 const READY = Buffer.from('event: ready\n');
@@ -19,38 +19,39 @@ type Phase = 'connecting' | 'open' | 'subscribing' | 'ready' | 'closed';
  */
 export class StreamSubscriber {
   private socket: Socket | undefined;
-  private phase: Phase = 'connecting';
+  private readonly phase: SubscriberPhase<Phase>;
   private head: Buffer = Buffer.alloc(0);
   private isHeadRead = false;
   private carry: Buffer = Buffer.alloc(0);
-  private readonly pending = new PendingStep();
 
   constructor(
     readonly room: string,
     readonly token: string,
     private readonly sink: DeliverySink,
-  ) {}
+  ) {
+    this.phase = new SubscriberPhase<Phase>('connecting', sink, () => this.socket?.destroy());
+  }
 
   get isReady(): boolean {
-    return this.phase === 'ready';
+    return this.phase.value === 'ready';
   }
 
   /** Resolves once the TCP connection is up. */
   open(host: string, port: number): Promise<void> {
-    const done = this.waitForPhaseChange();
+    const done = this.phase.wait();
     const socket = connect({ host, port, noDelay: true });
     this.socket = socket;
-    socket.on('connect', () => this.advance('open'));
+    socket.on('connect', () => this.phase.advance('open'));
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('error', (error) => this.fail(error));
-    socket.on('close', () => this.onClose());
+    socket.on('error', (error) => this.phase.fail(error));
+    socket.on('close', () => this.phase.closed());
     return done;
   }
 
   /** Resolves once the stream's `ready` came. */
   subscribe(): Promise<void> {
-    const done = this.waitForPhaseChange();
-    this.phase = 'subscribing';
+    const done = this.phase.wait();
+    this.phase.set('subscribing');
     const { remoteAddress, remotePort } = this.socket!;
     this.socket!.write(
       `GET /v1/rooms/${this.room}/stream HTTP/1.1\r\nhost: ${remoteAddress}:${remotePort}\r\n` +
@@ -60,8 +61,7 @@ export class StreamSubscriber {
   }
 
   close(): void {
-    this.phase = 'closed';
-    this.socket?.destroy();
+    this.phase.close();
   }
 
   private receive(chunk: Buffer): void {
@@ -71,21 +71,23 @@ export class StreamSubscriber {
       if (end < 0) return;
       const statusLine = this.head.toString('latin1', 0, this.head.indexOf('\r\n'));
       if (!statusLine.startsWith('HTTP/1.1 200')) {
-        return this.fail(new Error(`stream refused: ${statusLine} ${this.head.toString('utf8', end + 4, end + 204)}`));
+        return this.phase.fail(
+          new Error(`stream refused: ${statusLine} ${this.head.toString('utf8', end + 4, end + 204)}`),
+        );
       }
       this.isHeadRead = true;
       chunk = this.head.subarray(end + HEAD_END.length);
     }
     const bytes = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
     let from = 0;
-    if (this.phase === 'subscribing') {
+    if (this.phase.value === 'subscribing') {
       const ready = bytes.indexOf(READY);
       if (ready >= 0) {
         from = ready + READY.length;
-        this.advance('ready');
+        this.phase.advance('ready');
       }
     }
-    if (this.phase === 'ready') this.count(bytes, from);
+    if (this.phase.value === 'ready') this.count(bytes, from);
     this.carry = bytes.subarray(Math.max(from, bytes.length - CARRY_BYTES));
   }
 
@@ -97,25 +99,5 @@ export class StreamSubscriber {
       const lineEnd = bytes.indexOf(10, at + EVENT.length);
       if (lineEnd > 0) this.sink.sample(bytes.subarray(at + EVENT.length, lineEnd));
     }
-  }
-
-  /** Leaves a waiting phase: the pending open or subscribe resolves. */
-  private advance(phase: Phase): void {
-    this.phase = phase;
-    this.pending.done();
-  }
-
-  private waitForPhaseChange(): Promise<void> {
-    return this.pending.wait(() => this.fail(new Error('timed out')));
-  }
-
-  private fail(error: Error): void {
-    this.close();
-    this.pending.fail(error);
-  }
-
-  private onClose(): void {
-    if (this.phase === 'ready') this.sink.dropped++;
-    if (this.phase !== 'closed') this.fail(new Error('closed by the server'));
   }
 }
