@@ -31,18 +31,21 @@ type TargetScenario = keyof Omit<TargetResults, 'errors'>;
  * their rooms, presence on: the measure the targets are judged by), then with the service token.
  */
 const SCENARIOS: readonly {
-  readonly name: TargetScenario;
+  readonly name: Exclude<TargetScenario, 'fanOutSse'>;
   readonly hasUserVariant: boolean;
   readonly run: (
     session: Session,
     settings: BenchSettings,
     asUsers: boolean,
   ) => Promise<NonNullable<TargetResults[TargetScenario]>>;
+  /** roomcast once more, its subscribers (users) on event streams instead of WebSockets; filed under `fanOutSse`. */
+  readonly runOverSse?: (session: Session, settings: BenchSettings) => Promise<NonNullable<TargetResults['fanOutSse']>>;
 }[] = [
   {
     name: 'fanOut',
     hasUserVariant: true,
     run: (s, b, asUsers) => runFanOut(s, b.fanOut, b.handshakeConcurrency, b.warmUpMs, asUsers),
+    runOverSse: (s, b) => runFanOut(s, b.fanOut, b.handshakeConcurrency, b.warmUpMs, true, 'sse'),
   },
   {
     name: 'manyRooms',
@@ -94,6 +97,11 @@ async function main(): Promise<void> {
         const target = results.targets[launcher.kind]!;
         const label = hasUsers ? `${scenario.name} (user subscribers)` : scenario.name;
         await runScenario(launcher, scenario.name, label, target, (s) => scenario.run(s, settings, hasUsers));
+        if (launcher.kind === 'roomcast' && scenario.runOverSse) {
+          const overSse = scenario.runOverSse;
+          const sseLabel = `${scenario.name} over event streams (user subscribers)`;
+          await runScenario(launcher, 'fanOutSse', sseLabel, target, (s) => overSse(s, settings));
+        }
         if (!hasUsers) continue;
         results.roomcastAsService ??= { errors: {} };
         await runScenario(
@@ -290,11 +298,12 @@ type ScenarioName = (typeof ALL_SCENARIOS)[number];
 function selectedScenarios(args: readonly string[]): Set<ScenarioName> {
   const chosen = args.find((arg) => arg.startsWith('--scenarios='))?.slice('--scenarios='.length);
   if (!chosen) return new Set(ALL_SCENARIOS);
-  const names = chosen.split(',') as ScenarioName[];
-  const unknown = names.filter((name) => !ALL_SCENARIOS.includes(name));
+  // Kebab case is taken too: --scenarios=fan-out,many-rooms.
+  const names = chosen.split(',').map((name) => name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase()));
+  const unknown = names.filter((name) => !(ALL_SCENARIOS as readonly string[]).includes(name));
   if (unknown.length > 0)
     throw new Error(`unknown scenarios: ${unknown.join(', ')} (known: ${ALL_SCENARIOS.join(', ')})`);
-  return new Set(names);
+  return new Set(names as ScenarioName[]);
 }
 
 function selectedKinds(args: readonly string[]): TargetKind[] {

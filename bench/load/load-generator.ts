@@ -16,6 +16,7 @@ import { type ClientProtocol, type Resume, clientProtocol } from './client-proto
 import { DeliverySink } from './delivery-sink.js';
 import { PostTally, Publisher, publishAtRate, publishBackToBack } from './publisher.js';
 import { summarise } from './stats.js';
+import { StreamSubscriber } from './stream-subscriber.js';
 import { Subscriber } from './subscriber.js';
 import { UserTokens } from './user-tokens.js';
 
@@ -31,7 +32,7 @@ export class LoadGenerator {
   private readonly protocol: ClientProtocol;
   private readonly sink = new DeliverySink();
   private readonly publisher: Publisher;
-  private subscribers: Subscriber[] = [];
+  private subscribers: (Subscriber | StreamSubscriber)[] = [];
   private userTokens: UserTokens | undefined;
   /** The sink's count when the last connect began: `settle` reports the frames since. */
   private deliveredBeforeConnect = 0;
@@ -43,18 +44,22 @@ export class LoadGenerator {
 
   async connect(command: ConnectCommand): Promise<ConnectResult> {
     this.deliveredBeforeConnect = this.sink.delivered;
-    // Tokens are signed before the clock starts: what is timed is the server's work.
+    const isStream = command.transport === 'sse';
+    // Tokens are signed (and streaming users made members) before the clock starts: what is timed is the server's work.
     const fresh = await Promise.all(
       command.rooms.flatMap((room) =>
         Array.from({ length: command.perRoom }, async () => {
-          const protocol = command.asUsers ? clientProtocol(this.target, await this.userToken(room)) : this.protocol;
+          const token = command.asUsers ? await this.userToken(room) : this.target.token!;
+          if (isStream) return new StreamSubscriber(room, token, this.sink);
+          const protocol = command.asUsers ? clientProtocol(this.target, token) : this.protocol;
           return new Subscriber(room, protocol, this.sink);
         }),
       ),
     );
+    if (isStream && command.asUsers) await this.becomeMembers(fresh as StreamSubscriber[], command.concurrency);
     this.subscribers.push(...fresh);
     let firstError: string | undefined;
-    const opened: Subscriber[] = [];
+    const opened: (Subscriber | StreamSubscriber)[] = [];
     const before = cpuSnapshot(this.target.serverPid);
     const sources = command.sourceAddresses ?? [];
     const sourceOf = new Map(fresh.map((subscriber, k) => [subscriber, sources[k % sources.length]]));
@@ -78,7 +83,7 @@ export class LoadGenerator {
       failed: fresh.length - subscribed,
       firstError,
       handshakeMs: handshaken.atMs - before.atMs,
-      subscribeMs: this.protocol.subscribeFrame ? after.atMs - handshaken.atMs : 0,
+      subscribeMs: this.protocol.subscribeFrame || isStream ? after.atMs - handshaken.atMs : 0,
       handshake: cpuUsage(before, handshaken),
       subscribe: cpuUsage(handshaken, after),
     };
@@ -92,7 +97,9 @@ export class LoadGenerator {
   }
 
   async storm(command: StormCommand): Promise<StormResult> {
-    const live = this.subscribers.filter((subscriber) => subscriber.isReady);
+    const live = this.subscribers.filter(
+      (subscriber): subscriber is Subscriber => subscriber instanceof Subscriber && subscriber.isReady,
+    );
     const positions = await this.roomPositions(new Set(live.map((subscriber) => subscriber.room)));
     for (const subscriber of this.subscribers) subscriber.close();
     const fresh = live.map(
@@ -235,6 +242,17 @@ export class LoadGenerator {
       }
     }
     return { lastProgressAt, isQuiet: isDone() || idlePolls >= DRAIN_QUIET_POLLS };
+  }
+
+  /** Makes each streaming user a member of its room (`PUT /v1/rooms/:room/members/me`), as a WebSocket `join` would. */
+  private async becomeMembers(subscribers: readonly StreamSubscriber[], concurrency: number): Promise<void> {
+    await forEachConcurrently(subscribers, concurrency, async (subscriber) => {
+      const response = await fetch(
+        `http://${this.target.host}:${this.target.port}/v1/rooms/${subscriber.room}/members/me`,
+        { method: 'PUT', headers: { authorization: `Bearer ${subscriber.token}` } },
+      );
+      if (!response.ok) throw new Error(`joining ${subscriber.room}: ${response.status} ${await response.text()}`);
+    });
   }
 
   private userToken(room: string): Promise<string> {

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import type { ClientProtocol, Resume } from './client-protocols.js';
 import type { DeliverySink } from './delivery-sink.js';
+import { SubscriberPhase } from './subscriber-phase.js';
 import { type FrameHandler, FrameReader } from './frame-reader.js';
 import { Opcode, clientFrame } from './frame-writer.js';
 
 const HEADER_END = Buffer.from('\r\n\r\n');
-const TIMEOUT_MS = 30_000;
 
 type Phase = 'upgrading' | 'handshaking' | 'open' | 'subscribing' | 'ready' | 'closed';
 
@@ -16,10 +16,9 @@ type Phase = 'upgrading' | 'handshaking' | 'open' | 'subscribing' | 'ready' | 'c
  */
 export class Subscriber implements FrameHandler {
   private socket: Socket | undefined;
-  private phase: Phase = 'upgrading';
+  private readonly phase: SubscriberPhase<Phase>;
   private response = Buffer.alloc(0);
   private readonly reader = new FrameReader(this);
-  private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private subscribeReply: string | undefined;
 
   constructor(
@@ -28,7 +27,9 @@ export class Subscriber implements FrameHandler {
     private readonly sink: DeliverySink,
     /** Where a rejoin picks up (roomcast); absent: a first join. */
     private readonly resume?: Resume,
-  ) {}
+  ) {
+    this.phase = new SubscriberPhase<Phase>('upgrading', sink, () => this.socket?.destroy());
+  }
 
   /** The text of the reply to the subscribe frame, once it came. */
   get reply(): string | undefined {
@@ -36,18 +37,18 @@ export class Subscriber implements FrameHandler {
   }
 
   get isReady(): boolean {
-    return this.phase === 'ready';
+    return this.phase.value === 'ready';
   }
 
   /** Resolves once the upgrade and the protocol's handshake are done; `localAddress`: the address to connect from. */
   open(host: string, port: number, localAddress?: string): Promise<void> {
-    const done = this.waitForPhaseChange();
+    const done = this.phase.wait();
     const socket = connect({ host, port, noDelay: true, localAddress });
     this.socket = socket;
     socket.on('connect', () => socket.write(this.upgradeRequest(host, port)));
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('error', (error) => this.fail(error));
-    socket.on('close', () => this.onClose());
+    socket.on('error', (error) => this.phase.fail(error));
+    socket.on('close', () => this.phase.closed());
     return done;
   }
 
@@ -55,19 +56,18 @@ export class Subscriber implements FrameHandler {
   subscribe(): Promise<void> {
     const frame = this.protocol.subscribeFrame?.(this.room, this.resume);
     if (frame === undefined) return Promise.resolve();
-    const done = this.waitForPhaseChange();
-    this.phase = 'subscribing';
+    const done = this.phase.wait();
+    this.phase.set('subscribing');
     this.sendText(frame);
     return done;
   }
 
   close(): void {
-    this.phase = 'closed';
-    this.socket?.destroy();
+    this.phase.close();
   }
 
   wantsPayload(opcode: number, length: number): boolean {
-    if (this.phase !== 'ready' || opcode !== Opcode.text || length <= 1) return true;
+    if (this.phase.value !== 'ready' || opcode !== Opcode.text || length <= 1) return true;
     // One message in `sampleEvery` on average, each subscriber at its own random positions.
     return Math.random() * this.sink.sampleEvery < 1;
   }
@@ -79,16 +79,16 @@ export class Subscriber implements FrameHandler {
       const answer = this.protocol.keepaliveAnswer(payload.toString());
       if (answer !== undefined) return this.sendText(answer);
     }
-    if (this.phase === 'ready') {
+    if (this.phase.value === 'ready') {
       this.sink.delivered++;
       if (payload !== undefined) this.sink.sample(payload);
-    } else if (this.phase === 'handshaking') {
+    } else if (this.phase.value === 'handshaking') {
       if (this.protocol.handshake!(payload!.toString(), (text) => this.sendText(text))) this.handshakeDone();
-    } else if (this.phase === 'subscribing') {
+    } else if (this.phase.value === 'subscribing') {
       this.subscribeReply = payload!.toString();
       const refusal = this.protocol.subscribeRefusal?.(this.subscribeReply);
-      if (refusal === undefined) this.advance('ready');
-      else this.fail(new Error(`subscribe refused: ${refusal}`));
+      if (refusal === undefined) this.phase.advance('ready');
+      else this.phase.fail(new Error(`subscribe refused: ${refusal}`));
     }
   }
 
@@ -106,7 +106,7 @@ export class Subscriber implements FrameHandler {
   }
 
   private receive(chunk: Buffer): void {
-    if (this.phase !== 'upgrading') return this.reader.push(chunk);
+    if (this.phase.value !== 'upgrading') return this.reader.push(chunk);
     this.response = Buffer.concat([this.response, chunk]);
     const end = this.response.indexOf(HEADER_END);
     if (end < 0) return;
@@ -114,52 +114,16 @@ export class Subscriber implements FrameHandler {
     const rest = this.response.subarray(end + HEADER_END.length);
     this.response = Buffer.alloc(0);
     if (!head.startsWith('HTTP/1.1 101')) {
-      return this.fail(new Error(`upgrade refused: ${head.split('\r\n')[0]} ${rest.toString().slice(0, 200)}`));
+      return this.phase.fail(new Error(`upgrade refused: ${head.split('\r\n')[0]} ${rest.toString().slice(0, 200)}`));
     }
-    if (this.protocol.handshake) this.phase = 'handshaking';
+    if (this.protocol.handshake) this.phase.set('handshaking');
     else this.handshakeDone();
     if (rest.length > 0) this.reader.push(rest);
   }
 
   /** Without a subscribe frame, the handshake itself subscribed (the room is in its query). */
   private handshakeDone(): void {
-    this.advance(this.protocol.subscribeFrame ? 'open' : 'ready');
-  }
-
-  /** Leaves a waiting phase: the pending open or subscribe resolves. */
-  private advance(phase: Phase): void {
-    this.phase = phase;
-    const settle = this.settle;
-    this.settle = undefined;
-    settle?.resolve();
-  }
-
-  private waitForPhaseChange(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(new Error('timed out')), TIMEOUT_MS);
-      this.settle = {
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      };
-    });
-  }
-
-  private fail(error: Error): void {
-    const settle = this.settle;
-    this.settle = undefined;
-    this.close();
-    settle?.reject(error);
-  }
-
-  private onClose(): void {
-    if (this.phase === 'ready') this.sink.dropped++;
-    if (this.phase !== 'closed') this.fail(new Error('closed by the server'));
+    this.phase.advance(this.protocol.subscribeFrame ? 'open' : 'ready');
   }
 
   private sendText(text: string): void {

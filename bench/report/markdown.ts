@@ -56,6 +56,16 @@ const ROWS: readonly (NumberRow | TextRow)[] = [
     format: decimal(2),
     goal: { text: 'issue 14: ≤ 1.0× ws-raw', isMet: (v) => atMost(ratioOf(v, 'ws-raw'), 1.0) },
   },
+  {
+    label: 'fan-out over event streams (SSE, users): server CPU µs per delivered msg at 100 events/s',
+    value: (r) => r.fanOutSse?.cpuMicrosPerMessage,
+    format: decimal(2),
+  },
+  {
+    label: 'fan-out over event streams (SSE, users): max sustained delivered msgs/s',
+    value: (r) => r.fanOutSse?.best?.result.deliveredPerSecond,
+    format: integer,
+  },
   { label: 'fan-out: cores busy at 100 events/s, %', text: (r) => cores(r.fanOut?.fixed.publishing) },
   {
     label: 'fan-out: connecting, ms per subscriber (upgrade + join, 100 at a time)',
@@ -218,7 +228,7 @@ function renderMainTable(results: BenchResults): string[] {
 function renderServiceTable(results: BenchResults): string[] {
   const service = results.roomcastAsService;
   if (!service) return ['not run'];
-  const rows = ROWS.filter((row) => row.label.startsWith('fan-out') || row.label.startsWith('many rooms'));
+  const rows = ROWS.filter((row) => row.label.startsWith('fan-out:') || row.label.startsWith('many rooms'));
   return [
     'The old measure: the same scenarios with every roomcast subscriber on the service token, which',
     'skips membership and presence. "users ÷ service" compares the side-by-side table\'s roomcast column with this one.',
@@ -345,6 +355,7 @@ function renderSteps(results: BenchResults): string[] {
       results.targets[kind]?.fanOut,
     ]),
     ['roomcast (service)', results.roomcastAsService?.fanOut],
+    ['roomcast (users, event streams)', results.targets.roomcast?.fanOutSse],
   ];
   return runs.flatMap(([name, fanOut]) => {
     if (!fanOut) return [];

@@ -13,6 +13,8 @@ import type { MachineInfo } from './machine.js';
 /** The scenarios run against every target. */
 export interface TargetResults {
   fanOut?: FanOutResult;
+  /** roomcast only: the fan-out with every subscriber an event stream (users, members and present). */
+  fanOutSse?: FanOutResult;
   manyRooms?: ManyRoomsResult;
   idle?: IdleMemoryResult;
   storm?: ReconnectStormResult;

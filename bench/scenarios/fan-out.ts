@@ -27,6 +27,7 @@ export interface FanOutResult {
 /**
  * 1 room × N subscribers: CPU per message at a fixed rate, then a rising rate until loss or
  * latency breaks. `asUsers` (roomcast): the subscribers are users joining the room, not the service.
+ * `transport` (roomcast): `sse` subscribes each with an event stream instead of a WebSocket.
  */
 export async function runFanOut(
   session: Session,
@@ -34,12 +35,20 @@ export async function runFanOut(
   handshakeConcurrency: number,
   warmUpMs: number,
   asUsers = false,
+  transport: SubscriberSetup['transport'] = 'websocket',
 ): Promise<FanOutResult> {
   const { target, load, log } = session;
-  // Users and the service get rooms of their own: each run starts on a room nobody joined yet.
-  const room = asUsers ? `${ROOM}-users` : ROOM;
+  // Each variant gets a room of its own: each run starts on a room nobody joined yet.
+  const room = `${ROOM}${asUsers ? '-users' : ''}${transport === 'sse' ? '-sse' : ''}`;
   await target.createRooms([room]);
-  const setup = await connectSubscribers(session, [room], settings.subscribers, handshakeConcurrency, asUsers);
+  const setup = await connectSubscribers(
+    session,
+    [room],
+    settings.subscribers,
+    handshakeConcurrency,
+    asUsers,
+    transport,
+  );
   const publish = (rate: number, durationMs: number) =>
     load.run({ kind: 'publish', rooms: [room], rate, durationMs, sampleEvery: settings.sampleEvery });
   await publish(settings.fixedRate, warmUpMs);

@@ -45,6 +45,8 @@ export function roomNames(prefix: string, count: number): string[] {
 export interface SubscriberSetup {
   /** roomcast: users, each a member of its room and present in it; false: the service token (and every peer). */
   readonly asUsers: boolean;
+  /** roomcast: each subscriber a WebSocket `join` or an event stream; the peers: WebSocket. */
+  readonly transport: 'websocket' | 'sse';
   readonly connect: ConnectResult;
   readonly settle: SettleResult;
 }
@@ -60,11 +62,12 @@ export async function connectSubscribers(
   perRoom: number,
   concurrency: number,
   asUsers = false,
+  transport: SubscriberSetup['transport'] = 'websocket',
 ): Promise<SubscriberSetup> {
-  const connect = await session.load.run({ kind: 'connect', rooms, perRoom, concurrency, asUsers });
+  const connect = await session.load.run({ kind: 'connect', rooms, perRoom, concurrency, asUsers, transport });
   if (connect.failed > 0) throw new Error(`${connect.failed} subscribers failed: ${connect.firstError}`);
   const seconds = (connect.handshakeMs + connect.subscribeMs) / 1000;
-  const who = asUsers ? 'users' : 'subscribers';
+  const who = `${asUsers ? 'users' : 'subscribers'}${transport === 'sse' ? ' (event streams)' : ''}`;
   session.log(`${connect.opened} ${who} on ${rooms.length} room(s) in ${seconds.toFixed(1)} s`);
   const settle = await session.load.run({ kind: 'settle' });
   if (!settle.isQuiet) {
@@ -75,5 +78,5 @@ export async function connectSubscribers(
       `settled ${(settle.settleMs / 1000).toFixed(1)} s after connecting; ${settle.frames} frames since it began`,
     );
   }
-  return { asUsers, connect, settle };
+  return { asUsers, transport, connect, settle };
 }

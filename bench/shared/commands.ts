@@ -43,6 +43,12 @@ export interface ConnectCommand {
    * count): each gives its own range of ephemeral ports. Absent: the kernel picks.
    */
   readonly sourceAddresses?: readonly string[];
+  /**
+   * roomcast only: `sse` subscribes each with an event stream (`GET /v1/rooms/:room/stream`)
+   * instead of a WebSocket `join`; as users, each is made a member over REST first, before the
+   * clock starts (a stream never makes a member). Default `websocket`.
+   */
+  readonly transport?: 'websocket' | 'sse';
 }
 
 export interface ConnectResult {
@@ -51,7 +57,7 @@ export interface ConnectResult {
   readonly firstError: string | undefined;
   /** From the first upgrade request to the last handshake done (socket.io: its namespace connect too). */
   readonly handshakeMs: number;
-  /** roomcast only: from the first `join` to the last `ok` (the others join during the handshake). */
+  /** roomcast only: from the first `join` (or stream request) to the last `ok` (or `ready`); the others join during the handshake. */
   readonly subscribeMs: number;
   readonly handshake: CpuUsage;
   /** From the first `join` to the last `ok` (roomcast; nothing for the others). */

@@ -1,4 +1,4 @@
-import { DEFAULT_RECONNECT, type ReconnectOptions, backoffDelay, policyDelay } from './backoff.js';
+import { DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { type Environment, defaultEnvironment } from './environment.js';
 import { RoomcastError } from './errors.js';
@@ -11,12 +11,17 @@ import {
   TOKEN_SUBPROTOCOL_PREFIX,
   parseServerFrame,
 } from './protocol.js';
+import { Reconnector, type RetryInfo } from './reconnector.js';
 import { type Request, Requests } from './requests.js';
+import { currentToken, tokenError } from './tokens.js';
 import { type JoinOptions, Room, type RoomTransport } from './room.js';
+import { RoomcastStreamClient, type StreamConnectOptions } from './stream-client.js';
 import type { EventMap } from './room-event.js';
 import { type SocketLike, type WebSocketConstructor, globalWebSocket } from './socket.js';
 
 export interface ConnectOptions {
+  /** `websocket` (the default): one WebSocket for every room, read and write. For `sse`, see StreamConnectOptions. */
+  readonly transport?: 'websocket';
   /** The server's WebSocket endpoint: `wss://host/v1/ws`. */
   readonly url: string;
   /** A fixed token. Prefer `getToken` when tokens expire. */
@@ -40,15 +45,6 @@ export interface StateChange {
   readonly previous: ConnectionState;
 }
 
-/** A reconnect was scheduled. */
-export interface RetryInfo {
-  /** Consecutive failed or dropped connections, 1 for the first retry. */
-  readonly attempt: number;
-  readonly delayMs: number;
-  /** The close code of the connection that ended (1006 when it never opened). */
-  readonly closeCode?: number;
-}
-
 export interface ClientEvents {
   state: StateChange;
   retry: RetryInfo;
@@ -58,9 +54,14 @@ export interface ClientEvents {
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
-/** Opens a client: one WebSocket for every room it joins, reconnected automatically until `close()`. */
-export function connect(options: ConnectOptions): RoomcastClient {
-  return new RoomcastClient(options);
+/**
+ * Opens a client, reconnected automatically until `close()`: one WebSocket for every room it
+ * joins, or with `transport: 'sse'` one Server-Sent Events stream a room (read-only).
+ */
+export function connect(options: StreamConnectOptions): RoomcastStreamClient;
+export function connect(options: ConnectOptions): RoomcastClient;
+export function connect(options: ConnectOptions | StreamConnectOptions): RoomcastClient | RoomcastStreamClient {
+  return options.transport === 'sse' ? new RoomcastStreamClient(options) : new RoomcastClient(options);
 }
 
 /** One WebSocket connection, kept open across drops; rooms are rejoined on it with `since`. */
@@ -70,18 +71,9 @@ export class RoomcastClient extends Emitter<ClientEvents> {
   private isSocketOpen = false;
   private readonly rooms = new Map<string, Room<object>>();
   private readonly requests: Requests;
-  private readonly reconnect: Required<ReconnectOptions>;
-  private readonly environment: Environment;
+  private readonly reconnector: Reconnector;
   private readonly WebSocketClass: WebSocketConstructor;
-  private readonly stopWaking: () => void;
   private readonly transport: RoomTransport;
-  /** Connections in a row that failed or dropped; reset when one opens. */
-  private failures = 0;
-  /** Between a drop and the next attempt (a timer runs, or the device is offline). */
-  private isWaiting = false;
-  /** After close 1008, only the timer may end the wait, not a wake-up. */
-  private isHeldByPolicy = false;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: ConnectOptions) {
     super();
@@ -93,13 +85,14 @@ export class RoomcastClient extends Emitter<ClientEvents> {
     if (!WebSocketClass)
       throw new TypeError('no global WebSocket: pass options.WebSocket (in Node 20, the ws package)');
     this.WebSocketClass = WebSocketClass;
-    this.reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
     this.requests = new Requests(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
-    this.environment = options.environment ?? defaultEnvironment();
-    this.stopWaking = this.environment.onWake(() => this.wake());
+    this.reconnector = new Reconnector(
+      { ...DEFAULT_RECONNECT, ...options.reconnect },
+      options.environment ?? defaultEnvironment(),
+      () => void this.open(),
+    );
     this.transport = this.roomTransport();
-    this.isWaiting = true;
-    this.attempt();
+    this.reconnector.start();
   }
 
   get state(): ConnectionState {
@@ -124,9 +117,7 @@ export class RoomcastClient extends Emitter<ClientEvents> {
   close(): Promise<void> {
     if (this.currentState === 'closed') return Promise.resolve();
     this.setState('closed');
-    clearTimeout(this.retryTimer);
-    this.isWaiting = false;
-    this.stopWaking();
+    this.reconnector.stop();
     const closed = new RoomcastError('unavailable', 'the client is closed');
     this.requests.failAll(closed);
     for (const room of [...this.rooms.values()]) room.end(closed);
@@ -179,28 +170,15 @@ export class RoomcastClient extends Emitter<ClientEvents> {
     this.socket?.send(text);
   }
 
-  private attempt(): void {
-    if (!this.environment.isOnline()) return; // still waiting: the `online` wake-up tries again
-    this.isWaiting = false;
-    void this.open();
-  }
-
-  private wake(): void {
-    if (!this.isWaiting || this.isHeldByPolicy) return;
-    clearTimeout(this.retryTimer);
-    this.attempt();
-  }
-
   private async open(): Promise<void> {
     let socket: SocketLike;
     try {
-      const token = this.options.getToken ? await this.options.getToken() : (this.options.token as string);
+      const token = await currentToken(this.options);
       if (this.currentState === 'closed') return;
       socket = new this.WebSocketClass(this.options.url, [SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX + token]);
     } catch (error) {
       if (this.currentState === 'closed') return;
-      const reason = error instanceof Error ? error.message : String(error);
-      this.emit('error', new RoomcastError('unauthenticated', `could not get a usable token: ${reason}`));
+      this.emit('error', tokenError(error));
       this.retry(undefined);
       return;
     }
@@ -219,7 +197,7 @@ export class RoomcastClient extends Emitter<ClientEvents> {
   }
 
   private opened(): void {
-    this.failures = 0;
+    this.reconnector.opened();
     this.isSocketOpen = true;
     this.setState('open');
     // Joins first: an op queued for a room reaches the server after that room's join.
@@ -248,23 +226,9 @@ export class RoomcastClient extends Emitter<ClientEvents> {
   }
 
   private retry(closeCode: number | undefined): void {
-    let delayMs: number;
-    if (closeCode === CloseCode.PolicyViolation) {
-      this.isHeldByPolicy = true;
-      delayMs = policyDelay(this.reconnect);
-    } else if (closeCode === CloseCode.TokenExpired) {
-      delayMs = 0; // getToken is asked for a fresh token first
-    } else {
-      delayMs = backoffDelay(this.failures, this.reconnect);
-    }
-    this.failures += 1;
+    const retry = this.reconnector.schedule(closeCode);
     this.setState('reconnecting');
-    this.isWaiting = true;
-    this.emit('retry', { attempt: this.failures, delayMs, ...(closeCode !== undefined && { closeCode }) });
-    this.retryTimer = setTimeout(() => {
-      this.isHeldByPolicy = false;
-      this.attempt();
-    }, delayMs);
+    this.emit('retry', retry);
   }
 
   private setState(state: ConnectionState): void {

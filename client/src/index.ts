@@ -2,12 +2,13 @@ export {
   type ClientEvents,
   type ConnectOptions,
   type ConnectionState,
-  type RetryInfo,
   type StateChange,
   RoomcastClient,
   connect,
 } from './client.js';
+export { RoomcastStreamClient, type StreamConnectOptions } from './stream-client.js';
 export { type ReconnectOptions, backoffDelay } from './backoff.js';
+export type { RetryInfo } from './reconnector.js';
 export type { Environment } from './environment.js';
 export { type ErrorCode, RoomcastError } from './errors.js';
 export { type JoinInfo, type JoinOptions, type PublishOptions, Room, type RoomEvents } from './room.js';

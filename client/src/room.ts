@@ -191,11 +191,17 @@ export class Room<E extends object = EventMap> extends Emitter<RoomEvents<E>> {
     if (ok.recovered === false) this.emit('recovery-failed', info);
   }
 
-  private refused(error: RoomcastError): void {
-    // The connection ended before the reply: the next connection joins again.
-    if (error.code === 'unavailable' || !this.isActive) return;
+  /** The server ended the room for good (a stream closed because its user left the room): as a refusal. */
+  endedByServer(error: RoomcastError): void {
+    if (!this.isActive) return;
     this.end(error);
     this.emit('error', error);
+  }
+
+  private refused(error: RoomcastError): void {
+    // The connection ended before the reply: the next connection joins again.
+    if (error.code === 'unavailable') return;
+    this.endedByServer(error);
   }
 
   /** For filter and unsubscribe, a lost connection is harmless: the next join carries the change. */

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { container as rootContainer } from 'tsyringe';
 import type { SqlDatabase } from '../database/sql.js';
-import type { WsHub } from '../web/ws/ws-hub.js';
+import type { Hub } from '../web/hub/hub.js';
 import { openRedis } from './cluster.js';
 import type { Config } from './config.js';
 import { developmentMode } from './development-mode.js';
@@ -17,7 +17,7 @@ export interface App {
   readonly server: Server;
   readonly port: number;
   /** The connections this node holds: counts, queued bytes, and a way to close them all (as shutdown does, with any code). */
-  readonly connections: Pick<WsHub, 'counts' | 'queueDepth' | 'closeAll'>;
+  readonly connections: Pick<Hub, 'counts' | 'queueDepth' | 'closeAll'>;
   /** Resolves once everything has closed: new work refused, sockets closed (1001), HTTP closed, database closed. */
   shutdown(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import { TokenService } from '../web/auth/token-service.js';
 import { createHttpHandler } from '../web/http-app.js';
 import { ServerMetrics } from '../web/metrics/server-metrics.js';
 import { KeyedRateLimiter } from '../web/rate-limiter.js';
+import { UserConnections } from '../web/user-connections.js';
 import type { Config } from './config.js';
 import type { DevelopmentMode } from './development-mode.js';
 import { TOKENS, provide } from './tokens.js';
@@ -15,7 +16,7 @@ import { TOKENS, provide } from './tokens.js';
 /** Where `npm run build` bundles the demo page (demo/build.ts): `dist/demo`, seen from src/ and dist/ alike. */
 const DEMO_BUNDLE_DIR = fileURLToPath(new URL('../../dist/demo/', import.meta.url));
 
-/** The REST side: tokens, metrics, rate limits, health checks and the express application. */
+/** The REST side: tokens, metrics, rate limits, health checks and the express application (event streams included). */
 export function registerHttp(
   container: DependencyContainer,
   config: Config,
@@ -24,6 +25,7 @@ export function registerHttp(
 ): void {
   provide(container, TOKENS.tokenService, () => new TokenService(devMode.tokenSecret, config.nodeEnv === 'production'));
   provide(container, TOKENS.admission, () => new Admission());
+  provide(container, TOKENS.userConnections, () => new UserConnections(config.maxConnectionsPerUser));
   provide(container, TOKENS.metrics, (get) => {
     const database = get(TOKENS.database);
     return new ServerMetrics(get(TOKENS.hub), get(TOKENS.publisher), () => database.memoryBytes());
@@ -31,6 +33,17 @@ export function registerHttp(
   provide(container, TOKENS.httpHandler, (get) =>
     createHttpHandler({
       useCases: get(TOKENS.roomUseCases),
+      stream: {
+        subscriptions: {
+          hub: get(TOKENS.hub),
+          resumeRoom: get(TOKENS.resumeStream),
+          presenceSynced: () => get(TOKENS.presence).synced(),
+        },
+        userConnections: get(TOKENS.userConnections),
+        sendQueueLimitBytes: config.sendQueueLimitBytes,
+        observer: get(TOKENS.metrics),
+        logger,
+      },
       tokens: get(TOKENS.tokenService),
       isDevMode: devMode.isOn,
       allowedOrigins: config.allowedOrigins,

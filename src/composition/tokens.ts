@@ -17,13 +17,14 @@ import type { SequencedDelivery } from '../usecase/sequenced-delivery.js';
 import type { SequencedPusher } from '../usecase/sequenced-pusher.js';
 import type { TrimHistory } from '../usecase/trim-history.js';
 import type { Admission } from '../web/admission.js';
+import type { Hub } from '../web/hub/hub.js';
 import type { TokenService } from '../web/auth/token-service.js';
 import type { RateLimitStore } from '../web/rate-limiter.js';
 import type { ServerMetrics } from '../web/metrics/server-metrics.js';
 import type { RoomUseCases } from '../web/routes/room-use-cases.js';
 import type { WebServer } from '../web/web-server.js';
+import type { UserConnections } from '../web/user-connections.js';
 import type { WsGateway } from '../web/ws/ws-gateway.js';
-import type { WsHub } from '../web/ws/ws-hub.js';
 
 /** A symbol naming one registration, typed with what it resolves to. */
 export type Token<T> = symbol & { readonly resolvesTo?: T };
@@ -34,7 +35,7 @@ const token = <T>(name: string) => Symbol(name) as Token<T>;
 export const TOKENS = {
   database: token<SqlDatabase>('database'),
   unitOfWork: token<UnitOfWork>('unitOfWork'),
-  hub: token<WsHub>('hub'),
+  hub: token<Hub>('hub'),
   presence: token<PresenceTracker>('presence'),
   presenceFeed: token<PresenceFeed>('presenceFeed'),
   /** Where presence updates go: the Hub, or in a cluster the Hub and the other nodes. */
@@ -55,9 +56,13 @@ export const TOKENS = {
   publisher: token<OrderedPublisher>('publisher'),
   roomUseCases: token<RoomUseCases>('roomUseCases'),
   resumeRoom: token<ResumeRoom>('resumeRoom'),
+  /** ResumeRoom for event streams: the reader must be a member already. */
+  resumeStream: token<ResumeRoom>('resumeStream'),
   trimHistory: token<TrimHistory>('trimHistory'),
   tokenService: token<TokenService>('tokenService'),
   admission: token<Admission>('admission'),
+  /** Connections per user, WebSocket and event streams counted together. */
+  userConnections: token<UserConnections>('userConnections'),
   metrics: token<ServerMetrics>('metrics'),
   httpHandler: token<RequestListener>('httpHandler'),
   gateway: token<WsGateway>('gateway'),

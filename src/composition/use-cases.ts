@@ -18,6 +18,7 @@ import { PublishEventBatch } from '../usecase/publish-event-batch.js';
 import { ResumeRoom } from '../usecase/resume-room.js';
 import { SubscribeToRoom } from '../usecase/subscribe-to-room.js';
 import { TrimHistory } from '../usecase/trim-history.js';
+import { WatchRoom } from '../usecase/watch-room.js';
 import type { RoomUseCases } from '../web/routes/room-use-cases.js';
 import type { Config } from './config.js';
 import { TOKENS, provide } from './tokens.js';
@@ -31,6 +32,11 @@ export function registerUseCases(container: DependencyContainer, config: Config,
     const { joinRoom, getRoom } = get(TOKENS.roomUseCases);
     return new ResumeRoom(new SubscribeToRoom(joinRoom, getRoom, get(TOKENS.roomFeed)), get(TOKENS.unitOfWork));
   });
+  provide(
+    container,
+    TOKENS.resumeStream,
+    (get) => new ResumeRoom(new WatchRoom(get(TOKENS.unitOfWork), get(TOKENS.roomFeed)), get(TOKENS.unitOfWork)),
+  );
   provide(
     container,
     TOKENS.presenceFeed,

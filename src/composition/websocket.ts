@@ -1,18 +1,18 @@
 import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
+import { Hub } from '../web/hub/hub.js';
 import { KeyedRateLimiter } from '../web/rate-limiter.js';
 import { WebServer } from '../web/web-server.js';
 import { WsGateway } from '../web/ws/ws-gateway.js';
-import { WsHub } from '../web/ws/ws-hub.js';
 import type { Config } from './config.js';
 import { TOKENS, provide } from './tokens.js';
 
-/** The WebSocket side: the Hub, the gateway, and the server that carries HTTP and WebSocket alike. */
+/** The WebSocket side: the Hub (which event streams share), the gateway, and the server that carries HTTP and WebSocket alike. */
 export function registerWebSocket(container: DependencyContainer, config: Config, logger: Logger): void {
   provide(container, TOKENS.hub, (get) => {
     const tracker = get(TOKENS.presence);
     const feed = get(TOKENS.presenceFeed);
-    return new WsHub((error) => logger.error({ err: error }, 'hub command failed'), config.sendQueueLimitBytes, {
+    return new Hub((error) => logger.error({ err: error }, 'hub command failed'), config.sendQueueLimitBytes, {
       connected: (roomId, user) => tracker.connected(roomId, user),
       disconnected: (roomId, user) => tracker.disconnected(roomId, user),
       snapshotWanted: (roomId) => feed.snapshotWanted(roomId),
@@ -34,7 +34,7 @@ export function registerWebSocket(container: DependencyContainer, config: Config
       allowedOrigins: config.allowedOrigins,
       sendQueueLimitBytes: config.sendQueueLimitBytes,
       pingIntervalMs: config.pingIntervalMs,
-      maxConnectionsPerUser: config.maxConnectionsPerUser,
+      userConnections: get(TOKENS.userConnections),
       observer: get(TOKENS.metrics),
       admission: get(TOKENS.admission),
       logger,

@@ -3,7 +3,6 @@ import type { EventWindow, UnitOfWork } from '../domain/ports/repositories.js';
 import type { Room } from '../domain/room.js';
 import type { RoomEvent } from '../domain/room-event.js';
 import type { User } from '../domain/user.js';
-import type { SubscribeToRoom } from './subscribe-to-room.js';
 
 /** Where a joining connection stands: the room, whether it can catch up, and what it missed. */
 export interface Resumption {
@@ -21,22 +20,31 @@ export interface ResumeRequest {
   readonly epoch?: string | undefined;
 }
 
+/**
+ * How a connection enters a room before receiving it (a WebSocket join joins it: SubscribeToRoom;
+ * a read-only stream requires membership: WatchRoom). Resolves to the room as read once the room
+ * is followed and access settled.
+ */
+export interface RoomEntrance {
+  execute(user: User, roomId: string): Promise<Room>;
+}
+
 const NOTHING: AsyncIterable<RoomEvent[]> = { async *[Symbol.asyncIterator]() {} };
 
 /**
- * Joins a room for a connection and, given the last seq the client saw, works out what it missed.
+ * Enters a room for a connection and, given the last seq the client saw, works out what it missed.
  * Either every missed event is handed over, in order, or `recovered` is false and none is:
  * never a partial replay.
  */
 export class ResumeRoom {
   constructor(
-    private readonly subscribeToRoom: SubscribeToRoom,
+    private readonly entrance: RoomEntrance,
     private readonly uow: UnitOfWork,
     private readonly pageSize = 500,
   ) {}
 
   async execute(user: User, roomId: string, request: ResumeRequest): Promise<Resumption> {
-    const room = await this.subscribeToRoom.execute(user, roomId);
+    const room = await this.entrance.execute(user, roomId);
     const { since, epoch } = request;
     if (since === undefined) return { room, recovered: undefined, missed: NOTHING };
     // Another epoch is another stream: its seqs say nothing about this one, so check it first.

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'unknown_op'
   | 'unauthenticated'
   | 'not_found'
+  | 'not_acceptable'
   | 'not_subscribed'
   | 'too_many_subscriptions'
   | 'rate_limited'
@@ -22,6 +23,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   forbidden: 403,
   room_not_found: 404,
   not_found: 404,
+  not_acceptable: 406,
   room_full: 409,
   room_exists: 409,
   idempotency_conflict: 409,

@@ -23,10 +23,13 @@ import { metricsRoutes } from './routes/metrics-routes.js';
 import { BATCH_BODY_LIMIT_BYTES, BODY_LIMIT_BYTES, type PublishRoute, publishRoutes } from './routes/publish-routes.js';
 import { roomRoutes } from './routes/room-routes.js';
 import type { RoomUseCases } from './routes/room-use-cases.js';
+import { type StreamRouteDeps, streamRoutes } from './sse/stream-routes.js';
 
 /** Everything the HTTP side needs, handed in by the composition root. */
 export interface HttpAppDeps {
   readonly useCases: RoomUseCases;
+  /** What the event-stream route shares with the WebSocket side: the Hub, connection counts, metrics. */
+  readonly stream: StreamRouteDeps;
   readonly tokens: TokenService;
   /** Development mode: serve `POST /v1/dev/tokens`. */
   readonly isDevMode: boolean;
@@ -47,7 +50,7 @@ export interface HttpAppDeps {
 }
 
 /**
- * The HTTP side: REST under /v1, health endpoints, one JSON error shape for everything. The
+ * The HTTP side: REST and event streams under /v1, health endpoints, one JSON error shape for everything. The
  * publish routes are served by the fast path, everything else by express, through the same
  * steps (security headers, metrics, request log, CORS, admission, body, authentication).
  */
@@ -78,7 +81,12 @@ export function createHttpHandler(deps: HttpAppDeps): RequestListener {
         limitCalls(deps.restLimiter, (req) => `ip:${req.ip}`),
       ),
     );
-  app.use('/v1', roomRoutes(deps.useCases, steps.guard), eventRoutes(deps.useCases, publishing, steps.guard));
+  app.use(
+    '/v1',
+    roomRoutes(deps.useCases, steps.guard),
+    eventRoutes(deps.useCases, publishing, steps.guard),
+    streamRoutes(deps.stream, steps.guard),
+  );
   if (deps.demoDir) app.use(demoRoutes(deps.demoDir));
   app.use(notFound);
   app.use(steps.respondToError);

@@ -7,6 +7,8 @@ export interface RequestContext {
   id?: string;
   /** The user `authenticate` verified. */
   user?: User;
+  /** When that user's token stops being valid (ms since the epoch); undefined: never. */
+  tokenExpiresAtMs?: number;
   /** The route pattern that served the request, for metrics (express's routes find it themselves). */
   route?: string;
 }

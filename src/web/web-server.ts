@@ -1,7 +1,7 @@
 import { type RequestListener, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Admission } from './admission.js';
-import { CloseCode } from './ws/close-codes.js';
+import { CloseCode } from './hub/close-codes.js';
 import type { WsGateway } from './ws/ws-gateway.js';
 
 export interface WebServerOptions {

@@ -6,27 +6,40 @@ import {
   type PresenceChange,
   type Room,
   type RoomcastClient,
+  type RoomcastStreamClient,
+  type StreamConnectOptions,
   connect,
 } from '../../client/src/index.js';
 import type { RoomEvent } from '../../client/src/index.js';
 import { type Signal, when } from '../support/eventually.js';
 
+/** A client of either transport. */
+type AnyClient = RoomcastClient | RoomcastStreamClient;
+
 /** A client that records what it saw, for a test to wait on and assert. */
-export interface RecordedClient {
-  readonly client: RoomcastClient;
+export interface RecordedClient<C extends AnyClient = RoomcastClient> {
+  readonly client: C;
   readonly states: string[];
-  readonly retries: { attempt: number; delayMs: number; closeCode?: number }[];
+  readonly retries: { attempt: number; delayMs: number; closeCode?: number; room?: string }[];
   readonly errors: string[];
 }
 
 /** Connects with the `ws` package's WebSocket (Node 20 has no global one) and records states, retries and errors. */
 export function connectRecorded(options: Omit<ConnectOptions, 'WebSocket'>): RecordedClient {
-  const client = connect({ ...options, WebSocket });
-  const recorded: RecordedClient = { client, states: [client.state], retries: [], errors: [] };
-  client.on('state', ({ state }) => recorded.states.push(state));
-  client.on('retry', (retry) => recorded.retries.push(retry));
-  client.on('error', (error) => recorded.errors.push(error.code));
-  return recorded;
+  return recorded(connect({ ...options, WebSocket }));
+}
+
+/** Connects with the `sse` transport (Node's own fetch) and records states, retries and errors. */
+export function streamRecorded(options: Omit<StreamConnectOptions, 'transport'>): RecordedClient<RoomcastStreamClient> {
+  return recorded(connect({ ...options, transport: 'sse' }));
+}
+
+function recorded<C extends AnyClient>(client: C): RecordedClient<C> {
+  const recording: RecordedClient<C> = { client, states: [client.state], retries: [], errors: [] };
+  client.on('state', ({ state }) => recording.states.push(state));
+  client.on('retry', (retry) => recording.retries.push(retry));
+  client.on('error', (error) => recording.errors.push(error.code));
+  return recording;
 }
 
 /** Every event a room delivered, in delivery order. */
@@ -38,13 +51,13 @@ export function recordEvents(room: Room): RoomEvent[] {
 
 /** Fires on each state change of the client (after `state` and the recorded `states` are updated). */
 export const stateChanges =
-  (client: RoomcastClient): Signal =>
+  (client: AnyClient): Signal =>
   (wake) =>
     client.on('state', wake);
 
 /** Fires on each retry the client schedules (after the recorded `retries`). */
 export const retriesOf =
-  (client: RoomcastClient): Signal =>
+  (client: AnyClient): Signal =>
   (wake) =>
     client.on('retry', wake);
 
@@ -55,7 +68,7 @@ export const deliveries =
     room.on('event', wake);
 
 /** Resolves once the client is in `state`: checked now and at each of its state changes. */
-export function stateReached(client: RoomcastClient, state: ConnectionState, timeoutMs = 10_000): Promise<void> {
+export function stateReached(client: AnyClient, state: ConnectionState, timeoutMs = 10_000): Promise<void> {
   return when(() => client.state === state, stateChanges(client), timeoutMs, `client ${state}`);
 }
 

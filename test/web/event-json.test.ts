@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RoomEvent } from '../../src/domain/room-event.js';
 import { eventJson, eventJsonText } from '../../src/web/event-json.js';
-import { encodeEvent } from '../../src/web/ws/codec.js';
+import { eventMessage } from '../../src/web/hub/outbound-message.js';
+import { WEBSOCKET_ENCODING } from '../../src/web/ws/codec.js';
 
 const anyEvent = fc.record({
   room: fc.string(),
@@ -34,6 +35,7 @@ describe('eventJsonText', () => {
       sender: 'ann',
       at: new Date(Date.UTC(2024, 0, 1)),
     };
-    expect(JSON.parse(encodeEvent(event).payload.toString('utf8'))).toEqual({ op: 'event', ...eventJson(event) });
+    const frame = eventMessage(event).encodedAs(WEBSOCKET_ENCODING);
+    expect(JSON.parse(frame.payload.toString('utf8'))).toEqual({ op: 'event', ...eventJson(event) });
   });
 });

@@ -1,5 +1,8 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventuallyAsync } from '../support/eventually.js';
+import { bearer, createRoom } from '../support/rest.js';
+import { openStream } from '../support/sse-test-client.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';
 import { WsTestClient } from '../support/ws-test-client.js';
@@ -46,7 +49,8 @@ describe('/metrics', () => {
     for (const client of clients) await client.waitFor(() => client.events('metered').length === 1);
 
     const text = await scrape();
-    expect(sample(text, 'roomcast_connections')).toBe(2);
+    expect(sample(text, 'roomcast_connections{transport="websocket"}')).toBe(2);
+    expect(sample(text, 'roomcast_connections{transport="sse"}')).toBe(0);
     expect(sample(text, 'roomcast_subscriptions')).toBe(2);
     expect(sample(text, 'roomcast_rooms_with_subscribers')).toBe(1);
     expect(sample(text, 'roomcast_events_published_total')).toBe(1);
@@ -64,6 +68,25 @@ describe('/metrics', () => {
     await server.untilConnectionsClosed();
     const after = await scrape();
     expect(after).toContain('roomcast_connections_closed_total{reason="closed"} 2');
-    expect(sample(after, 'roomcast_connections')).toBe(0);
+    expect(sample(after, 'roomcast_connections{transport="websocket"}')).toBe(0);
+  });
+
+  it('counts event streams under transport="sse", and their ends among the connections closed', async () => {
+    const token = await signToken('sue');
+    await createRoom(server.baseUrl, token, 'streamed');
+    const closedBefore = sample(await scrape(), 'roomcast_connections_closed_total{reason="closed"}');
+    const stream = await openStream(server.baseUrl, '/v1/rooms/streamed/stream', bearer(token));
+    await stream.waitFor(() => stream.messages.length > 0, 'ready');
+    const text = await scrape();
+    expect(sample(text, 'roomcast_connections{transport="sse"}')).toBe(1);
+    expect(sample(text, 'roomcast_connections{transport="websocket"}')).toBe(0);
+    stream.close();
+    // A poll: only a scrape tells when the server has seen the stream end.
+    await eventuallyAsync(
+      async () => sample(await scrape(), 'roomcast_connections{transport="sse"}') === 0,
+      5_000,
+      'the stream counted closed',
+    );
+    expect(sample(await scrape(), 'roomcast_connections_closed_total{reason="closed"}')).toBe(closedBefore + 1);
   });
 });

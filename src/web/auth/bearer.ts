@@ -21,9 +21,11 @@ export function authenticate(tokens: TokenService, limiter: KeyedRateLimiter): H
   return async (req, res, next) => {
     const token = bearerToken(req.headers.authorization);
     if (!token) throw new ApiError('unauthenticated', 'missing bearer token');
-    const { user } = await tokens.verify(token);
+    const { user, expiresAtMs } = await tokens.verify(token);
     if (hasUserRateLimit(user)) await requireWithinRate(limiter, `user:${user.id}`, res);
-    contextOf(res).user = user;
+    const context = contextOf(res);
+    context.user = user;
+    context.tokenExpiresAtMs = expiresAtMs;
     next();
   };
 }

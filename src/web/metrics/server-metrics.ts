@@ -1,14 +1,18 @@
 import type { Request as ExpressRequest } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HttpStep } from '../http-step.js';
+import type { Hub } from '../hub/hub.js';
+import type { ClientEnd } from '../hub/client-events.js';
 import { contextOf } from '../request-context.js';
-import type { ClientEnd } from '../ws/ws-client.js';
-import type { WsHub } from '../ws/ws-hub.js';
 
-/** What the WebSocket gateway reports about connections. */
+/** What a connection is carried by: the `transport` label of the connection gauge. */
+export type Transport = 'websocket' | 'sse';
+const TRANSPORTS: readonly Transport[] = ['websocket', 'sse'];
+
+/** What the WebSocket gateway and the event-stream route report about connections. */
 export interface ConnectionObserver {
-  connectionOpened(): void;
-  connectionEnded(end: ClientEnd): void;
+  connectionOpened(transport: Transport): void;
+  connectionEnded(end: ClientEnd, transport: Transport): void;
 }
 
 /**
@@ -18,6 +22,7 @@ export interface ConnectionObserver {
 export class ServerMetrics implements ConnectionObserver {
   readonly registry = new Registry();
   private readonly opened: Counter;
+  private readonly open: Gauge<'transport'>;
   private readonly ended: Counter<'reason'>;
   private readonly requestDuration: Histogram<'method' | 'route' | 'status'>;
   private readonly requestsInFlight: Gauge;
@@ -26,17 +31,23 @@ export class ServerMetrics implements ConnectionObserver {
    * `publishing` counts the rooms with events being stored and pushed; `databaseBytes` is the
    * memory an embedded database holds in this process (0 on a database server).
    */
-  constructor(hub: WsHub, publishing: { readonly busyRooms: number }, databaseBytes: () => number) {
+  constructor(hub: Hub, publishing: { readonly busyRooms: number }, databaseBytes: () => number) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.opened = new Counter({
       name: 'roomcast_connections_opened_total',
-      help: 'WebSocket connections accepted',
+      help: 'Connections accepted: WebSocket connections and event streams',
+      registers,
+    });
+    this.open = new Gauge({
+      name: 'roomcast_connections',
+      help: 'Open connections by transport: websocket, sse (event streams)',
+      labelNames: ['transport'],
       registers,
     });
     this.ended = new Counter({
       name: 'roomcast_connections_closed_total',
-      help: 'WebSocket connections ended, by reason: closed, overflow (slow consumer, 1013), missed-pong (terminated)',
+      help: 'Connections and event streams ended, by reason: closed, overflow (slow consumer, 1013), missed-pong (no sign of life for a ping interval: terminated)',
       labelNames: ['reason'],
       registers,
     });
@@ -62,14 +73,17 @@ export class ServerMetrics implements ConnectionObserver {
       },
     });
     for (const reason of ['closed', 'overflow', 'missed-pong'] satisfies ClientEnd[]) this.ended.inc({ reason }, 0);
+    for (const transport of TRANSPORTS) this.open.set({ transport }, 0);
   }
 
-  connectionOpened(): void {
+  connectionOpened(transport: Transport): void {
     this.opened.inc();
+    this.open.inc({ transport });
   }
 
-  connectionEnded(end: ClientEnd): void {
+  connectionEnded(end: ClientEnd, transport: Transport): void {
     this.ended.inc({ reason: end });
+    this.open.dec({ transport });
   }
 
   /**
@@ -91,7 +105,7 @@ export class ServerMetrics implements ConnectionObserver {
 }
 
 /** Figures read from the Hub and the publisher when scraped, so that the fan-out path only bumps plain numbers. */
-function readOnScrape(registers: Registry[], hub: WsHub, publishing: { readonly busyRooms: number }): void {
+function readOnScrape(registers: Registry[], hub: Hub, publishing: { readonly busyRooms: number }): void {
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({
       name,
@@ -111,8 +125,7 @@ function readOnScrape(registers: Registry[], hub: WsHub, publishing: { readonly 
         this.inc(read());
       },
     });
-  gauge('roomcast_connections', 'Open WebSocket connections', () => hub.counts().clients);
-  gauge('roomcast_subscriptions', 'Subscriptions (connection × room)', () => hub.counts().subscriptions);
+  gauge('roomcast_subscriptions', 'Subscriptions (connection or stream × room)', () => hub.counts().subscriptions);
   gauge('roomcast_rooms_with_subscribers', 'Rooms with at least one subscriber on this node', () => hub.counts().rooms);
   gauge('roomcast_send_queue_bytes', 'Bytes waiting to be sent, all connections', () => hub.queueDepth().totalBytes);
   gauge(
@@ -126,7 +139,11 @@ function readOnScrape(registers: Registry[], hub: WsHub, publishing: { readonly 
     () => publishing.busyRooms,
   );
   total('roomcast_events_published_total', 'Stored events pushed to this node', () => hub.totals().eventsPushed);
-  total('roomcast_messages_delivered_total', 'Event frames handed to connections', () => hub.totals().eventsDelivered);
+  total(
+    'roomcast_messages_delivered_total',
+    'Event messages handed to connections and streams',
+    () => hub.totals().eventsDelivered,
+  );
 }
 
 /** The pattern of the express route that served the request, if one did. */

@@ -1,8 +1,6 @@
 import { Sender } from 'ws';
-import type { PresenceDiff, PresenceSnapshot } from '../../domain/presence-update.js';
-import type { RoomEvent } from '../../domain/room-event.js';
 import type { ErrorCode } from '../error-codes.js';
-import { eventJsonText } from '../event-json.js';
+import type { MessageEncoding } from '../hub/outbound-message.js';
 
 /** A frame's reply id, echoed as it came. */
 export type FrameId = string | number | undefined;
@@ -34,15 +32,10 @@ export class Frame {
   }
 }
 
-/** The `event` push for a room event: `{"op":"event", ...the event as clients see it}`. */
-export function encodeEvent(event: RoomEvent): Frame {
-  return Frame.text(`{"op":"event",${eventJsonText(event).slice(1)}`);
-}
-
-/** A `presence` push: a room's snapshot (`users`) or what changed in it (`joined`, `left`). */
-export function encodePresence(presence: PresenceSnapshot | PresenceDiff): Frame {
-  return Frame.text(JSON.stringify({ op: 'presence', ...presence }));
-}
+/** A Hub message as a push: `{"op":"event", ...}` or `{"op":"presence", ...}`, its JSON led by the op. */
+export const WEBSOCKET_ENCODING: MessageEncoding<Frame> = {
+  encode: (message) => Frame.text(`{"op":"${message.kind}",${message.json.slice(1)}`),
+};
 
 /** The `ok` reply to a client frame, with the op's result fields. */
 export function encodeOk(id: FrameId, fields: Record<string, unknown> = {}): Frame {

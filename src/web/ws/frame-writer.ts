@@ -1,10 +1,9 @@
 import { WebSocket } from 'ws';
+import { type Corkable, TurnCork } from '../turn-cork.js';
 import type { Frame } from './codec.js';
 
 /** The part of the TCP socket under a ws WebSocket that the writer uses. */
-interface TcpSocket {
-  cork(): void;
-  uncork(): void;
+interface TcpSocket extends Corkable {
   write(data: Buffer, written?: () => void): boolean;
 }
 
@@ -22,14 +21,11 @@ interface TcpSocket {
  */
 export class FrameWriter {
   private readonly tcp: TcpSocket;
-  private isCorked = false;
-  private readonly release = (): void => {
-    this.isCorked = false;
-    this.tcp.uncork();
-  };
+  private readonly cork: TurnCork;
 
   constructor(private readonly socket: WebSocket) {
     this.tcp = (socket as unknown as { _socket: TcpSocket })._socket;
+    this.cork = new TurnCork(this.tcp);
   }
 
   /**
@@ -38,11 +34,7 @@ export class FrameWriter {
    */
   write(frame: Frame, written?: () => void): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    if (!this.isCorked) {
-      this.isCorked = true;
-      this.tcp.cork();
-      process.nextTick(this.release);
-    }
+    this.cork.holdForTurn();
     this.tcp.write(frame.wire, written);
   }
 }

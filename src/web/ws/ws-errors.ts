@@ -23,6 +23,8 @@ const OVER_WEBSOCKET: Readonly<Record<ErrorCode, ErrorCode>> = {
   forbidden: 'forbidden',
   room_not_found: 'room_not_found',
   not_found: 'not_found',
+  // Only an event stream's Accept header raises it; a WebSocket op never does.
+  not_acceptable: 'invalid_request',
   room_full: 'room_full',
   room_exists: 'room_exists',
   idempotency_conflict: 'idempotency_conflict',

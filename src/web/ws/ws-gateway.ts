@@ -5,13 +5,15 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Admission } from '../admission.js';
 import type { Identity, TokenService } from '../auth/token-service.js';
-import type { ConnectionObserver } from '../metrics/server-metrics.js';
 import { ApiError } from '../errors.js';
+import type { Hub } from '../hub/hub.js';
+import type { ClientEnd } from '../hub/client-events.js';
+import type { ConnectionObserver } from '../metrics/server-metrics.js';
+import type { UserConnections } from '../user-connections.js';
 import { closePaced } from './paced-close.js';
 import { SUBPROTOCOL, isOriginAllowed, readUpgradeCredentials } from './upgrade-auth.js';
 import { refuseUpgrade } from './upgrade-refusal.js';
-import { type ClientEnd, WsClient } from './ws-client.js';
-import type { WsHub } from './ws-hub.js';
+import { WsClient } from './ws-client.js';
 import { WsSession, type WsSessionDeps } from './ws-session.js';
 
 export const WS_PATH = '/v1/ws';
@@ -19,13 +21,14 @@ const MAX_FRAME_BYTES = 64 * 1024;
 
 /** What the gateway needs from the composition root. */
 export interface WsGatewayDeps {
-  readonly hub: WsHub;
+  readonly hub: Hub;
   readonly tokens: TokenService;
   readonly session: Omit<WsSessionDeps, 'hub' | 'logger'>;
   readonly allowedOrigins: readonly string[] | undefined;
   readonly sendQueueLimitBytes: number;
   readonly pingIntervalMs: number;
-  readonly maxConnectionsPerUser: number;
+  /** Counted with the user's event streams against one limit. */
+  readonly userConnections: UserConnections;
   readonly observer: ConnectionObserver;
   /** Closed once shutdown has begun: upgrades are refused from then on. */
   readonly admission: Admission;
@@ -35,7 +38,8 @@ export interface WsGatewayDeps {
 /**
  * The WebSocket entrance: checks path, origin and token before the upgrade (refusing with a
  * plain HTTP error, so no socket exists for a stranger), then wires each connection to a
- * client, a session and the Hub. It owns the one heartbeat timer.
+ * client, a session and the Hub. It owns the one heartbeat timer and the shutdown close, and
+ * both reach every client of the Hub: its own connections and the event streams alike.
  */
 export class WsGateway {
   private readonly wss = new WebSocketServer({
@@ -46,7 +50,6 @@ export class WsGateway {
     handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
   private readonly sockets = new Set<WebSocket>();
-  private readonly connectionsByUser = new Map<string, number>();
   private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: WsGatewayDeps) {}
@@ -64,7 +67,7 @@ export class WsGateway {
   }
 
   /**
-   * Closes every connection with `code` after its queue, spread over `windowMs` (see closePaced);
+   * Closes every Hub client with `code` after its queue, spread over `windowMs` (see closePaced);
    * resolves when the window is over. Upgrades are refused by then (admission is closed).
    */
   async drain(code: number, reason: string, windowMs: number): Promise<void> {
@@ -73,7 +76,10 @@ export class WsGateway {
     await closePaced(clients, windowMs, (client) => this.deps.hub.close(client, code, reason));
   }
 
-  /** Closes every connection with `code` after its queue; terminates what is left after the timeout. */
+  /**
+   * Closes every Hub client with `code` after its queue; terminates the WebSocket connections left
+   * after the timeout (event streams left then are cut with the HTTP server's requests).
+   */
   async close(code: number, reason: string, timeoutMs: number): Promise<void> {
     clearInterval(this.heartbeat);
     const ends = [...this.sockets].map((ws) => once(ws, 'close'));
@@ -116,12 +122,9 @@ export class WsGateway {
     }
     if (socket.destroyed) return;
     // From this check to `connect` nothing awaits, so concurrent upgrades cannot both slip under the limit.
-    if ((this.connectionsByUser.get(identity.user.id) ?? 0) >= this.deps.maxConnectionsPerUser) {
-      return refuseUpgrade(
-        socket,
-        'rate_limited',
-        `a user may hold at most ${this.deps.maxConnectionsPerUser} connections`,
-      );
+    const { userConnections } = this.deps;
+    if (!userConnections.hasRoomFor(identity.user.id)) {
+      return refuseUpgrade(socket, 'rate_limited', `a user may hold at most ${userConnections.maxPerUser} connections`);
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.connect(ws, identity));
   }
@@ -131,17 +134,15 @@ export class WsGateway {
     const user = identity.user;
     ws.on('error', (error) => logger.debug({ err: error, userId: user.id }, 'websocket error'));
     this.sockets.add(ws);
-    this.connectionsByUser.set(user.id, (this.connectionsByUser.get(user.id) ?? 0) + 1);
+    this.deps.userConnections.opened(user.id);
     ws.once('close', () => {
       this.sockets.delete(ws);
-      const left = (this.connectionsByUser.get(user.id) ?? 1) - 1;
-      if (left === 0) this.connectionsByUser.delete(user.id);
-      else this.connectionsByUser.set(user.id, left);
+      this.deps.userConnections.closed(user.id);
     });
     const client = new WsClient(ws, user, this.deps.sendQueueLimitBytes, identity.expiresAtMs, {
       closed: (ended: WsClient, end: ClientEnd) => {
         hub.unregister(ended);
-        observer.connectionEnded(end);
+        observer.connectionEnded(end, 'websocket');
         logger.info({ userId: user.id, end }, 'websocket closed');
       },
       // The socket may take a while to close (its close frame waits behind what the peer has not read).
@@ -150,7 +151,7 @@ export class WsGateway {
     });
     const session = new WsSession(client, { ...this.deps.session, hub, logger });
     hub.register(client);
-    observer.connectionOpened();
+    observer.connectionOpened('websocket');
     ws.on('message', (data, isBinary) => session.receive(data as Buffer, isBinary));
     logger.info({ userId: user.id }, 'websocket opened');
   }

@@ -1,26 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { HistoryTrimmed } from '../../domain/errors.js';
 import type { LeaveRoom } from '../../usecase/leave-room.js';
 import type { PublishEvent } from '../../usecase/publish-event.js';
-import type { ResumeRoom, Resumption } from '../../usecase/resume-room.js';
+import { CloseCode } from '../hub/close-codes.js';
+import { type SubscriptionStartDeps, startSubscription } from '../hub/subscription-start.js';
 import type { KeyedRateLimiter, RateVerdict } from '../rate-limiter.js';
 import { type ClientOp, parseClientFrame } from './client-ops.js';
-import { CloseCode } from './close-codes.js';
-import { type FrameId, encodeError, encodeEvent, encodeOk } from './codec.js';
+import { type FrameId, encodeError, encodeOk } from './codec.js';
 import type { WsClient } from './ws-client.js';
 import { SessionError, errorFrame } from './ws-errors.js';
-import type { WsHub } from './ws-hub.js';
 
 /** What a session needs, shared by every connection. */
-export interface WsSessionDeps {
-  readonly hub: WsHub;
-  readonly resumeRoom: ResumeRoom;
+export interface WsSessionDeps extends SubscriptionStartDeps {
   readonly leaveRoom: LeaveRoom;
   readonly publishEvent: PublishEvent;
   readonly maxSubscriptions: number;
-  /** Resolves once the connections counted in presence so far show in it on every node. */
-  readonly presenceSynced: () => Promise<void>;
   /** Ops per connection; a connection still over it 10 s after its first refusal is closed (1008). */
   readonly opLimiter: KeyedRateLimiter;
   readonly logger: Logger;
@@ -125,45 +119,12 @@ export class WsSession {
         `a connection may hold at most ${this.deps.maxSubscriptions} subscriptions`,
       );
     }
-    // Held before membership is settled: a leave racing this join either evicts this subscription
-    // or commits first and is undone by the join below; never a non-member left subscribed. And
-    // every event committed after the room is read below is pushed after this point.
-    hub.subscribe(this.client, op.room, toTypeSet(op.types), op.presence !== false);
-    let resumption: Resumption;
-    try {
-      resumption = await this.deps.resumeRoom.execute(this.client.user, op.room, op);
-    } catch (error) {
-      hub.unsubscribe(this.client, op.room);
-      throw error;
-    }
-    // Present on every node by the time the ok says the join succeeded.
-    hub.countPresent(this.client, op.room);
-    await this.deps.presenceSynced();
-    const { room, recovered } = resumption;
-    this.client.enqueue(encodeOk(id, { room: room.id, epoch: room.epoch, seq: room.lastSeq, recovered }));
-    if (!(await this.replay(resumption, toTypeSet(op.types)))) return;
-    hub.goLive(this.client, op.room, room.lastSeq);
-  }
-
-  /** Sends the missed events through the send queue, a batch at a time as the socket drains; false if the connection ended. */
-  private async replay(resumption: Resumption, types: ReadonlySet<string> | null): Promise<boolean> {
-    const batchBytes = this.client.queueLimit / 2;
-    try {
-      for await (const page of resumption.missed) {
-        for (const event of page) {
-          if (this.client.pendingBytes >= batchBytes && !(await this.client.whenDrained())) return false;
-          if (types === null || types.has(event.type)) this.client.enqueue(encodeEvent(event));
-        }
-      }
-    } catch (error) {
-      // The ok is out: no second reply. The connection ends, and its held subscription with it.
-      if (!(error instanceof HistoryTrimmed)) this.fail(error);
-      // Trimming overtook a reader slower than the room's history window, a slow consumer: end
-      // here rather than hand over a stream with a hole. Its rejoin learns `recovered: false`.
-      else this.client.closeAsSlowConsumer('history trimmed during replay; rejoin with since');
-      return false;
-    }
-    return this.client.isOpen;
+    const request = { ...op, types: toTypeSet(op.types), wantsPresence: op.presence !== false };
+    await startSubscription(this.deps, this.client, request, {
+      announce: ({ room, recovered }) =>
+        this.client.enqueue(encodeOk(id, { room: room.id, epoch: room.epoch, seq: room.lastSeq, recovered })),
+      failed: (error) => this.fail(error),
+    });
   }
 
   private refuseOverRate(data: Buffer, isBinary: boolean, retryAfterMs: number): void {

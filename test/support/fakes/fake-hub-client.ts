@@ -1,6 +1,7 @@
 import type { User } from '../../../src/domain/user.js';
-import type { Frame } from '../../../src/web/ws/codec.js';
-import type { HubClient } from '../../../src/web/ws/hub-client.js';
+import type { HubClient } from '../../../src/web/hub/hub-client.js';
+import type { OutboundMessage } from '../../../src/web/hub/outbound-message.js';
+import { type Frame, WEBSOCKET_ENCODING } from '../../../src/web/ws/codec.js';
 
 /** An `event` push as a client reads it off the wire. */
 export interface PushedEventFrame {
@@ -13,29 +14,40 @@ export interface PushedEventFrame {
   readonly at: string;
 }
 
-/** A `HubClient` that keeps every frame it is given; `onEnqueue` runs inside the Hub's fan-out. */
+/** A `HubClient` that keeps every message it is given; `onEnqueue` runs inside the Hub's fan-out. */
 export class FakeHubClient implements HubClient {
-  readonly frames: Frame[] = [];
+  readonly messages: OutboundMessage[] = [];
   readonly closes: { code: number; reason: string }[] = [];
   keepAlives = 0;
+  /** The rooms the Hub said this client was evicted from. */
+  readonly evictions: string[] = [];
   /** The reasons given each time the Hub closed this client as a slow consumer. */
   readonly slowConsumerCloses: string[] = [];
   /** What the client reports as waiting to be sent; a test sets it. */
   pendingBytes = 0;
   queueLimit = 1024 * 1024;
-  onEnqueue: (frame: Frame) => void = () => undefined;
+  onEnqueue: (message: OutboundMessage) => void = () => undefined;
   onClose: () => void = () => undefined;
 
   constructor(readonly user: User) {}
 
-  enqueue(frame: Frame): void {
-    this.frames.push(frame);
-    this.onEnqueue(frame);
+  deliver(message: OutboundMessage): void {
+    this.messages.push(message);
+    this.onEnqueue(message);
+  }
+
+  /** Every message received, as a WebSocket connection would send it. */
+  get frames(): Frame[] {
+    return this.messages.map((message) => message.encodedAs(WEBSOCKET_ENCODING));
   }
 
   close(code: number, reason: string): void {
     this.closes.push({ code, reason });
     this.onClose();
+  }
+
+  evicted(roomId: string): void {
+    this.evictions.push(roomId);
   }
 
   closeAsSlowConsumer(reason: string): void {

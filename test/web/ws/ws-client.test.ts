@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Frame } from '../../../src/web/ws/codec.js';
-import { type ClientEnd, WsClient } from '../../../src/web/ws/ws-client.js';
+import type { ClientEnd } from '../../../src/web/hub/client-events.js';
+import { WsClient } from '../../../src/web/ws/ws-client.js';
 import { FakeSocket } from '../../support/fakes/fake-socket.js';
 import { person } from '../../support/fakes/fixtures.js';
 

@@ -11,9 +11,10 @@ import { Admission } from '../../../src/web/admission.js';
 import { TokenService } from '../../../src/web/auth/token-service.js';
 import type { ConnectionObserver } from '../../../src/web/metrics/server-metrics.js';
 import { KeyedRateLimiter } from '../../../src/web/rate-limiter.js';
-import type { ClientEnd } from '../../../src/web/ws/ws-client.js';
+import { Hub } from '../../../src/web/hub/hub.js';
+import type { ClientEnd } from '../../../src/web/hub/client-events.js';
+import { UserConnections } from '../../../src/web/user-connections.js';
 import { WS_PATH, WsGateway, type WsGatewayDeps } from '../../../src/web/ws/ws-gateway.js';
-import { WsHub } from '../../../src/web/ws/ws-hub.js';
 import { TEST_SECRET, signToken } from '../../support/tokens.js';
 
 /** Hears every connection open and end, and lets a test wait for a count. */
@@ -82,7 +83,7 @@ afterEach(async () => {
 /** A gateway on a real HTTP server on port 0, with a real token service, Hub and admission. */
 async function startGateway(overrides: Partial<WsGatewayDeps> = {}) {
   const { logger, lines } = capturingLogger();
-  const hub = new WsHub((error) => {
+  const hub = new Hub((error) => {
     throw error;
   });
   const observer = new RecordingObserver();
@@ -101,7 +102,7 @@ async function startGateway(overrides: Partial<WsGatewayDeps> = {}) {
     allowedOrigins: ['https://app.example'],
     sendQueueLimitBytes: 1024 * 1024,
     pingIntervalMs: 60_000,
-    maxConnectionsPerUser: 2,
+    userConnections: new UserConnections(2),
     observer,
     admission,
     logger,

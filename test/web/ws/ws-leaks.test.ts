@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HubCounts } from '../../../src/web/ws/room-registry.js';
+import type { HubCounts } from '../../../src/web/hub/room-registry.js';
 import { bearer, createRoom } from '../../support/rest.js';
 import { type TestServer, startTestServer } from '../../support/test-server.js';
 import { signToken, signTokens } from '../../support/tokens.js';

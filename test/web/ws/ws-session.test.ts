@@ -7,12 +7,13 @@ import type { LeaveRoom } from '../../../src/usecase/leave-room.js';
 import type { PublishEvent } from '../../../src/usecase/publish-event.js';
 import type { ResumeRoom, Resumption } from '../../../src/usecase/resume-room.js';
 import { KeyedRateLimiter, type RateVerdict } from '../../../src/web/rate-limiter.js';
-import type { Frame } from '../../../src/web/ws/codec.js';
+import { type Frame, WEBSOCKET_ENCODING } from '../../../src/web/ws/codec.js';
 import { capturingLogger } from '../../support/capturing-logger.js';
 import { gate, nextTurn } from '../../support/gate.js';
-import type { HubClient } from '../../../src/web/ws/hub-client.js';
+import { Hub } from '../../../src/web/hub/hub.js';
+import type { HubClient } from '../../../src/web/hub/hub-client.js';
+import type { OutboundMessage } from '../../../src/web/hub/outbound-message.js';
 import type { WsClient } from '../../../src/web/ws/ws-client.js';
-import { WsHub } from '../../../src/web/ws/ws-hub.js';
 import { WsSession } from '../../../src/web/ws/ws-session.js';
 import { person, roomEvent } from '../../support/fakes/fixtures.js';
 
@@ -41,6 +42,10 @@ class FakeSessionClient implements HubClient {
     this.notify();
   }
 
+  deliver(message: OutboundMessage): void {
+    this.enqueue(message.encodedAs(WEBSOCKET_ENCODING));
+  }
+
   close(code: number, reason: string): void {
     this.closes.push({ code, reason });
     this.notify();
@@ -52,6 +57,8 @@ class FakeSessionClient implements HubClient {
   }
 
   keepAlive(): void {}
+
+  evicted(): void {}
 
   checkExpired(): boolean {
     if (this.isExpired) this.close(4001, 'token expired');
@@ -117,7 +124,7 @@ async function freshJoin(_user: User, roomId: string): Promise<Resumption> {
 /** A session for ann over a real Hub, with use cases and a limiter the test controls. */
 function sessionFor(options: { maxSubscriptions?: number; opLimiter?: Pick<KeyedRateLimiter, 'consume'> } = {}) {
   const { logger, lines } = capturingLogger();
-  const hub = new WsHub((error) => {
+  const hub = new Hub((error) => {
     throw error;
   });
   const client = new FakeSessionClient(person('ann'));

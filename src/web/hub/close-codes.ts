@@ -1,5 +1,10 @@
-/** WebSocket close codes the server sends, and what each tells a client (see docs/protocol.md). */
+/**
+ * Close codes the server sends, in a WebSocket close frame or an SSE stream's `event: close`, and
+ * what each tells a client (see docs/protocol.md).
+ */
 export const CloseCode = {
+  /** An event stream is over: its user left the room (a WebSocket connection outlives that). Do not reconnect. */
+  Normal: 1000,
   /** Server going away (shutdown, deploy): reconnect with backoff, rejoin with `since`. */
   GoingAway: 1001,
   /** Policy violation (sustained abuse): reconnect only after a long backoff. */

@@ -1,24 +1,24 @@
-import type { Frame } from './codec.js';
 import type { HubClient } from './hub-client.js';
-import type { PresenceFrames } from './presence-frames.js';
+import type { OutboundMessage } from './outbound-message.js';
+import type { PresenceMessages } from './presence-messages.js';
 
 interface HeldEvent {
   readonly seq: number;
   readonly type: string;
-  readonly frame: Frame;
+  readonly message: OutboundMessage;
 }
 
-/** Where a connection stands with a room's presence frames. */
+/** Where a subscriber stands with a room's presence messages. */
 type PresenceState = 'off' | 'awaiting-snapshot' | 'on';
 
 /**
- * One connection's interest in one room. It starts held: live events are kept until the joiner
+ * One subscriber's interest in one room. It starts held: live events are kept until the joiner
  * has read where the room stands, then `goLive` sends the ones after that point. From then on
  * each event goes out at most once, in the order pushed, if the type filter admits it. Presence
- * frames start once it is live (a snapshot first), if the joiner wants them.
+ * messages start once it is live (a snapshot first), if the joiner wants them.
  */
 export class Subscription {
-  /** The connection's join of the room succeeded: it counts in presence. A replacing subscription keeps it. */
+  /** The subscriber's join of the room succeeded: it counts in presence. A replacing subscription keeps it. */
   isPresent = false;
   private afterSeq = 0;
   private held: HeldEvent[] | null = [];
@@ -36,21 +36,21 @@ export class Subscription {
     this.types = types;
   }
 
-  /** Delivers (or holds) one event; returns how many frames went to the client: 0 or 1. */
-  offer(client: HubClient, seq: number, type: string, frame: Frame): number {
+  /** Delivers (or holds) one event; returns how many messages went to the client: 0 or 1. */
+  offer(client: HubClient, seq: number, type: string, message: OutboundMessage): number {
     if (this.held) {
       if (this.heldBytes > this.maxHeldBytes) return 0;
-      this.heldBytes += frame.byteLength;
+      this.heldBytes += message.byteLength;
       if (this.heldBytes > this.maxHeldBytes) {
         // The client is closing; the Hub forgets it when it has.
         this.held = [];
         client.closeAsSlowConsumer('too many events while joining');
         return 0;
       }
-      this.held.push({ seq, type, frame });
+      this.held.push({ seq, type, message });
       return 0;
     }
-    return this.deliver(client, seq, type, frame);
+    return this.deliver(client, seq, type, message);
   }
 
   /**
@@ -64,7 +64,7 @@ export class Subscription {
     this.afterSeq = afterSeq;
     if (this.wantsPresence) this.presence = 'awaiting-snapshot';
     let delivered = 0;
-    for (const event of held) delivered += this.deliver(client, event.seq, event.type, event.frame);
+    for (const event of held) delivered += this.deliver(client, event.seq, event.type, event.message);
     return delivered;
   }
 
@@ -73,27 +73,27 @@ export class Subscription {
   }
 
   /**
-   * Sends the snapshot if the connection waits for one, else the change, if any. A connection
+   * Sends the snapshot if the subscriber waits for one, else the change, if any. A subscriber
    * whose queue is over half full gets neither, and waits for a snapshot again: returns false then.
    */
-  offerPresence(client: HubClient, frames: PresenceFrames): boolean {
+  offerPresence(client: HubClient, messages: PresenceMessages): boolean {
     if (this.presence === 'off') return true;
-    const frame = this.presence === 'on' ? frames.change : frames.snapshot;
-    if (frame === undefined) return true;
+    const message = this.presence === 'on' ? messages.change : messages.snapshot;
+    if (message === undefined) return true;
     if (client.pendingBytes > client.queueLimit / 2) {
       this.presence = 'awaiting-snapshot';
       return false;
     }
-    client.enqueue(frame);
+    client.deliver(message);
     this.presence = 'on';
     return true;
   }
 
-  private deliver(client: HubClient, seq: number, type: string, frame: Frame): number {
+  private deliver(client: HubClient, seq: number, type: string, message: OutboundMessage): number {
     if (seq <= this.afterSeq) return 0;
     this.afterSeq = seq;
     if (this.types !== null && !this.types.has(type)) return 0;
-    client.enqueue(frame);
+    client.deliver(message);
     return 1;
   }
 }

@@ -2,10 +2,10 @@ import type { PresenceTracker } from '../../domain/ports/presence.js';
 import type { PresencePusher, Pusher } from '../../domain/ports/pusher.js';
 import type { PresenceUpdate } from '../../domain/presence-update.js';
 import type { RoomEvent } from '../../domain/room-event.js';
-import { encodeEvent } from './codec.js';
-import type { HubClient } from './hub-client.js';
 import { CommandQueue } from './command-queue.js';
-import { PresenceFrames } from './presence-frames.js';
+import type { HubClient } from './hub-client.js';
+import { eventMessage } from './outbound-message.js';
+import { PresenceMessages } from './presence-messages.js';
 import { type HubCounts, RoomRegistry } from './room-registry.js';
 import { Subscription } from './subscription.js';
 
@@ -15,7 +15,7 @@ export interface HubTotals {
   readonly eventsDelivered: number;
 }
 
-/** What the Hub tells presence: when a connection starts and stops counting in a room, and when it waits for a snapshot. */
+/** What the Hub tells presence: when a subscriber starts and stops counting in a room, and when it waits for a snapshot. */
 export interface HubPresence extends Pick<PresenceTracker, 'connected' | 'disconnected'> {
   snapshotWanted(roomId: string): void;
 }
@@ -23,16 +23,17 @@ export interface HubPresence extends Pick<PresenceTracker, 'connected' | 'discon
 const NO_PRESENCE: HubPresence = { connected: () => {}, disconnected: () => {}, snapshotWanted: () => {} };
 
 /**
- * The one place that knows which connection receives which room. Every change and every push
- * is a command run to completion, one at a time: a command issued while another runs (a client
- * closing during a fan-out) is queued behind it, so the index is never seen half-changed.
- * Nothing here awaits: database work happens before a command is issued.
+ * The one place that knows which subscriber receives which room, whatever transport carries it
+ * (a WebSocket connection, a Server-Sent Events stream: each a `HubClient`). Every change and
+ * every push is a command run to completion, one at a time: a command issued while another runs
+ * (a client closing during a fan-out) is queued behind it, so the index is never seen
+ * half-changed. Nothing here awaits: database work happens before a command is issued.
  *
  * Queries (`isSubscribed`, `counts`, ...) read the index directly rather than through a command:
  * they are synchronous and commands run to completion, so a query outside a drain always sees a
  * whole state, and one made inside a command sees the state its caller has been told of so far.
  */
-export class WsHub implements Pusher, PresencePusher {
+export class Hub implements Pusher, PresencePusher {
   private readonly registry = new RoomRegistry();
   private readonly commands: CommandQueue;
   private eventsPushed = 0;
@@ -41,7 +42,7 @@ export class WsHub implements Pusher, PresencePusher {
   /**
    * `reportError` hears of a command that threw; the Hub carries on with the next one.
    * `maxHeldBytes` bounds what a joining subscription may hold while its joiner catches up.
-   * `presence` hears when a connection starts and stops counting in a room's presence.
+   * `presence` hears when a subscriber starts and stops counting in a room's presence.
    */
   constructor(
     private readonly reportError: (error: unknown) => void,
@@ -63,7 +64,7 @@ export class WsHub implements Pusher, PresencePusher {
   }
 
   /**
-   * Starts (or replaces) a held subscription; `goLive` ends the holding. Presence frames follow
+   * Starts (or replaces) a held subscription; `goLive` ends the holding. Presence messages follow
    * from then on unless `wantsPresence` is false. Ignored for an unregistered client.
    */
   subscribe(client: HubClient, roomId: string, types: ReadonlySet<string> | null, wantsPresence = true): void {
@@ -105,7 +106,9 @@ export class WsHub implements Pusher, PresencePusher {
       const subscribers = this.registry.subscribers(roomId);
       if (!subscribers) return;
       for (const client of [...subscribers.keys()]) {
-        if (client.user.id === userId) this.remove(client, roomId);
+        if (client.user.id !== userId) continue;
+        this.remove(client, roomId);
+        client.evicted(roomId);
       }
     });
   }
@@ -115,11 +118,11 @@ export class WsHub implements Pusher, PresencePusher {
       this.eventsPushed += 1;
       const subscribers = this.registry.subscribers(event.room);
       if (!subscribers) return;
-      const frame = encodeEvent(event);
+      const message = eventMessage(event);
       for (const [client, subscription] of subscribers) {
         // One failing client must not cost the others this event.
         try {
-          this.eventsDelivered += subscription.offer(client, event.seq, event.type, frame);
+          this.eventsDelivered += subscription.offer(client, event.seq, event.type, message);
         } catch (error) {
           this.reportError(error);
         }
@@ -131,10 +134,10 @@ export class WsHub implements Pusher, PresencePusher {
     this.commands.run(() => {
       const subscribers = this.registry.subscribers(update.snapshot.room);
       if (!subscribers) return;
-      const frames = new PresenceFrames(update);
+      const messages = new PresenceMessages(update);
       let isSnapshotWanted = false;
       for (const [client, subscription] of subscribers) {
-        if (!subscription.offerPresence(client, frames)) isSnapshotWanted = true;
+        if (!subscription.offerPresence(client, messages)) isSnapshotWanted = true;
       }
       if (isSnapshotWanted) this.presence.snapshotWanted(update.snapshot.room);
     });
@@ -180,7 +183,7 @@ export class WsHub implements Pusher, PresencePusher {
     return this.registry.counts();
   }
 
-  /** Events pushed to the Hub, and event frames handed to clients, since start. */
+  /** Events pushed to the Hub, and event messages handed to clients, since start. */
   totals(): HubTotals {
     return { eventsPushed: this.eventsPushed, eventsDelivered: this.eventsDelivered };
   }

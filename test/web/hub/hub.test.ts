@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PresenceChange } from '../../../src/domain/ports/presence.js';
 import { LocalPresence } from '../../../src/local/local-presence.js';
+import { type HubPresence, Hub } from '../../../src/web/hub/hub.js';
 import { Frame } from '../../../src/web/ws/codec.js';
-import { type HubPresence, WsHub } from '../../../src/web/ws/ws-hub.js';
 import { FakeHubClient } from '../../support/fakes/fake-hub-client.js';
 import { roomEvent as event, person } from '../../support/fakes/fixtures.js';
 import {
@@ -16,8 +16,8 @@ import {
 } from '../../support/fakes/hub-model.js';
 
 /** A Hub for which any failing command fails the test; `presence` hears who counts in which room. */
-function newHub(presence?: HubPresence): WsHub {
-  return new WsHub(
+function newHub(presence?: HubPresence): Hub {
+  return new Hub(
     (error) => {
       throw error;
     },
@@ -27,7 +27,7 @@ function newHub(presence?: HubPresence): WsHub {
 }
 
 function hubWith(...userIds: string[]): {
-  hub: WsHub;
+  hub: Hub;
   clients: FakeHubClient[];
   presence: LocalPresence;
   announced: string[];
@@ -51,7 +51,7 @@ function hubWith(...userIds: string[]): {
 
 /** Subscribes, counts in presence and goes live at once, as a join does after reading the room's last seq. */
 function join(
-  hub: WsHub,
+  hub: Hub,
   client: FakeHubClient,
   room: string,
   afterSeq = 0,
@@ -64,7 +64,7 @@ function join(
 
 const EMPTY = { clients: 0, subscriptions: 0, rooms: 0 };
 
-describe('WsHub delivery', () => {
+describe('Hub delivery', () => {
   it('holds a new subscription, then sends only the held events after the released seq', () => {
     const {
       hub,
@@ -161,7 +161,7 @@ describe('WsHub delivery', () => {
   });
 });
 
-describe('WsHub subscriptions', () => {
+describe('Hub subscriptions', () => {
   it('stops a room on unsubscribe and keeps the others', () => {
     const {
       hub,
@@ -194,6 +194,17 @@ describe('WsHub subscriptions', () => {
     expect(ann2!.received).toEqual([]);
     expect(bob!.received).toEqual(['r:1']);
     expect(hub.counts()).toEqual({ clients: 3, subscriptions: 2, rooms: 2 });
+  });
+
+  it('tells each client it evicts which room it lost, and no other client', () => {
+    const {
+      hub,
+      clients: [ann1, ann2, bob],
+    } = hubWith('ann', 'ann', 'bob');
+    [ann1!, bob!].forEach((client) => join(hub, client, 'r'));
+    join(hub, ann2!, 's');
+    hub.evict('r', 'ann');
+    expect([ann1!.evictions, ann2!.evictions, bob!.evictions]).toEqual([['r'], [], []]);
   });
 
   it('forgets everything of an unregistered client and leaves no empty room behind', async () => {
@@ -275,7 +286,7 @@ describe('WsHub subscriptions', () => {
   });
 });
 
-describe('WsHub commands issued during a fan-out', () => {
+describe('Hub commands issued during a fan-out', () => {
   it('applies an unregister from inside a fan-out after it, and the others still get the event', () => {
     const {
       hub,
@@ -321,7 +332,7 @@ describe('WsHub commands issued during a fan-out', () => {
   });
 });
 
-describe('WsHub property', () => {
+describe('Hub property', () => {
   it('gives each client exactly the events pushed to its rooms while subscribed, in seq order, never twice', () => {
     let delivered = 0;
     fc.assert(
@@ -356,7 +367,7 @@ describe('WsHub property', () => {
   });
 });
 
-function runStep(hub: WsHub, clients: FakeHubClient[], model: HubModel, step: HubCommand): void {
+function runStep(hub: Hub, clients: FakeHubClient[], model: HubModel, step: HubCommand): void {
   if (step.kind === 'push') {
     hub.push(model.eventFor(step));
     return;
@@ -371,10 +382,10 @@ function runStep(hub: WsHub, clients: FakeHubClient[], model: HubModel, step: Hu
   if (step.kind === 'register') hub.register(target);
 }
 
-describe('WsHub failures', () => {
+describe('Hub failures', () => {
   it('reports a client that throws during a fan-out, delivers to the others, and runs what was queued behind it', () => {
     const errors: unknown[] = [];
-    const hub = new WsHub((error) => errors.push(error));
+    const hub = new Hub((error) => errors.push(error));
     const broken = new FakeHubClient(person('ann'));
     const healthy = new FakeHubClient(person('bob'));
     [broken, healthy].forEach((client) => hub.register(client));
@@ -393,7 +404,7 @@ describe('WsHub failures', () => {
   });
 });
 
-describe('WsHub totals', () => {
+describe('Hub totals', () => {
   it('counts events pushed and event frames delivered, held ones included once released', () => {
     const { hub, clients } = hubWith('ann', 'bob');
     const [ann, bob] = clients;
@@ -415,9 +426,9 @@ describe('WsHub totals', () => {
   });
 });
 
-describe('WsHub held subscriptions', () => {
+describe('Hub held subscriptions', () => {
   it('closes a joiner as a slow consumer when what it holds passes the bound', () => {
-    const hub = new WsHub((error) => {
+    const hub = new Hub((error) => {
       throw error;
     }, 300);
     const ann = new FakeHubClient(person('ann'));
@@ -430,7 +441,7 @@ describe('WsHub held subscriptions', () => {
   });
 });
 
-describe('WsHub presence frames', () => {
+describe('Hub presence frames', () => {
   const users = [{ userId: 'ann', name: 'Ann' }];
   const snapshot = { room: 'r', count: 1, users };
   const diff = { room: 'r', count: 1, joined: users, left: [] };

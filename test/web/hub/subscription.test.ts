@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { encodeEvent } from '../../../src/web/ws/codec.js';
-import { Subscription } from '../../../src/web/ws/subscription.js';
+import { eventMessage } from '../../../src/web/hub/outbound-message.js';
+import { Subscription } from '../../../src/web/hub/subscription.js';
 import { FakeHubClient } from '../../support/fakes/fake-hub-client.js';
 import { roomEvent, person } from '../../support/fakes/fixtures.js';
 
-/** Offers room r's event `seq` as the Hub does: seq and type beside the encoded frame. */
+/** Offers room r's event `seq` as the Hub does: seq and type beside the message. */
 function offer(subscription: Subscription, client: FakeHubClient, seq: number, type = 'chat'): number {
-  return subscription.offer(client, seq, type, encodeEvent(roomEvent('r', seq, type)));
+  return subscription.offer(client, seq, type, eventMessage(roomEvent('r', seq, type)));
 }
 
 function offerAll(subscription: Subscription, client: FakeHubClient, seqs: number[], type = 'chat'): number[] {
@@ -32,12 +32,12 @@ describe('Subscription holding', () => {
     expect(client.received).toEqual(['r:3', 'r:4']);
   });
 
-  it('sends the very frame it was offered, not a copy', () => {
+  it('sends the very message it was offered, not a copy', () => {
     const { subscription, client } = setUp();
-    const frame = encodeEvent(roomEvent('r', 1));
-    subscription.offer(client, 1, 'chat', frame);
+    const message = eventMessage(roomEvent('r', 1));
+    subscription.offer(client, 1, 'chat', message);
     subscription.goLive(client, 0);
-    expect(client.frames[0]).toBe(frame);
+    expect(client.messages[0]).toBe(message);
   });
 
   it('sends nothing held when goLive starts past every held event, and goes on from there', () => {
@@ -113,7 +113,7 @@ describe('Subscription type filter', () => {
 });
 
 describe('Subscription held bound', () => {
-  const eventBytes = encodeEvent(roomEvent('r', 1)).byteLength;
+  const eventBytes = eventMessage(roomEvent('r', 1)).byteLength;
 
   it('holds events up to exactly maxHeldBytes', () => {
     const { subscription, client } = setUp(null, 3 * eventBytes);
