@@ -14,6 +14,9 @@ import type { PresenceFeed } from '../usecase/presence-feed.js';
 import type { ResumeRoom } from '../usecase/resume-room.js';
 import type { SequencedDelivery } from '../usecase/sequenced-delivery.js';
 import type { TrimHistory } from '../usecase/trim-history.js';
+import type { DeliverWebhooks } from '../usecase/deliver-webhooks.js';
+import type { RoomOccupancy } from '../usecase/room-occupancy.js';
+import type { WebhookOutbox } from '../domain/ports/webhooks.js';
 import type { Admission } from '../web/admission.js';
 import type { TokenService } from '../web/auth/token-service.js';
 import type { RateLimitStore } from '../web/rate-limiter.js';
@@ -51,6 +54,9 @@ export const TOKENS = {
   roomUseCases: token<RoomUseCases>('roomUseCases'),
   resumeRoom: token<ResumeRoom>('resumeRoom'),
   trimHistory: token<TrimHistory>('trimHistory'),
+  webhookOutbox: token<WebhookOutbox>('webhookOutbox'),
+  webhookDelivery: token<DeliverWebhooks>('webhookDelivery'), // with WEBHOOK_URL only
+  roomOccupancy: token<RoomOccupancy>('roomOccupancy'), // with WEBHOOK_URL, when room.occupied or room.vacated is sent
   tokenService: token<TokenService>('tokenService'),
   admission: token<Admission>('admission'),
   metrics: token<ServerMetrics>('metrics'),

@@ -1,3 +1,5 @@
+import { WEBHOOK_OUTBOX } from './webhook-outbox-schema.js';
+
 /** The schema, in order; a migration never changes once released: add a new one instead. */
 export const MIGRATIONS: readonly { readonly name: string; readonly sql: string }[] = [
   {
@@ -36,4 +38,5 @@ export const MIGRATIONS: readonly { readonly name: string; readonly sql: string 
     // Lets history trimming by age find expired events without reading every event.
     sql: 'CREATE INDEX events_at_idx ON events (at);',
   },
+  { name: '003-webhook-outbox', sql: WEBHOOK_OUTBOX },
 ];
