@@ -17,6 +17,8 @@ const DELIVERY_CONCURRENCY = 16;
 const POLL_MS = 250;
 /** A claim outlasts an attempt's timeout by this much, so no other node takes a message still being attempted. */
 const LEASE_MARGIN_MS = 5_000;
+/** Rooms whose occupancy is settled at once: each settlement holds one of the pool's connections. */
+const OCCUPANCY_CONCURRENCY = 2;
 /** A room whose occupancy could not be settled is tried again after this long. */
 const OCCUPANCY_RETRY_MS = 1_000;
 
@@ -46,6 +48,7 @@ export function registerWebhooks(container: DependencyContainer, config: Config,
     TOKENS.roomOccupancy,
     (get) =>
       new RoomOccupancy(get(TOKENS.presence), new PgOccupancyLedger(get(TOKENS.database), settings.types), {
+        concurrency: OCCUPANCY_CONCURRENCY,
         retryMs: OCCUPANCY_RETRY_MS,
         reportError: (error, room) => logger.warn({ err: error, room }, "settling a room's occupancy failed; retrying"),
       }),

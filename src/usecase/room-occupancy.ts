@@ -2,25 +2,25 @@ import type { PresenceTracker } from '../domain/ports/presence.js';
 import type { OccupancyLedger } from '../domain/ports/webhooks.js';
 
 export interface OccupancyOptions {
+  /** Settlements at once: each holds a database connection (and reads presence), so a burst of changes must not take the pool from publishing. */
+  readonly concurrency: number;
   /** After a settlement failed (the database or presence did not answer), the room is settled again this much later. */
   readonly retryMs: number;
   readonly reportError: (error: unknown, roomId: string) => void;
 }
 
-/** One room being settled; `isWanted` asks for another round once this one ends. */
-interface Settling {
-  isWanted: boolean;
-  readonly done: Promise<void>;
-}
-
 /**
  * Keeps each room's recorded occupancy (and with it room.occupied / room.vacated) in step with
  * presence. Every presence change this node notices settles its room in the ledger, which
- * serialises settlements across the cluster and records each change once; changes that arrive
- * while a room is being settled make one more round, not one each.
+ * serialises settlements across the cluster and records each change once. Rooms wait their turn
+ * in order; changes to a room already waiting, or being settled, make one more settlement, not
+ * one each.
  */
 export class RoomOccupancy {
-  private readonly settling = new Map<string, Settling>();
+  /** Rooms to settle, oldest first. */
+  private readonly waiting = new Set<string>();
+  private readonly settling = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
   private readonly retries = new Set<NodeJS.Timeout>();
   private isStopped = false;
 
@@ -37,35 +37,41 @@ export class RoomOccupancy {
     for (const roomId of await this.ledger.occupiedRooms()) this.settle(roomId);
   }
 
-  /** Stops retrying and resolves once the settlements under way are done. */
+  /** Stops retrying and resolves once every room waiting or being settled is settled. */
   async stop(): Promise<void> {
     this.isStopped = true;
     for (const retry of this.retries) clearTimeout(retry);
-    await Promise.all([...this.settling.values()].map((settling) => settling.done));
+    while (this.running.size > 0) await Promise.all(this.running);
   }
 
-  /** Settles the room now, or once more after the settlement under way. */
+  /** Settles the room when its turn comes (again, after a settlement under way). */
   settle(roomId: string): void {
-    const running = this.settling.get(roomId);
-    if (running) {
-      running.isWanted = true;
-      return;
-    }
-    const settling: Settling = { isWanted: true, done: Promise.resolve().then(() => this.rounds(roomId, settling)) };
-    this.settling.set(roomId, settling);
+    this.waiting.add(roomId);
+    this.next();
   }
 
-  private async rounds(roomId: string, settling: Settling): Promise<void> {
-    while (settling.isWanted) {
-      settling.isWanted = false;
-      try {
-        await this.ledger.settle(roomId, async () => (await this.presence.inRoom(roomId)).length > 0);
-      } catch (error) {
-        this.options.reportError(error, roomId);
-        this.retryLater(roomId);
-      }
+  private next(): void {
+    for (const roomId of this.waiting) {
+      if (this.settling.size >= this.options.concurrency) return;
+      if (this.settling.has(roomId)) continue;
+      this.waiting.delete(roomId);
+      this.settling.add(roomId);
+      const done = this.settleNow(roomId).finally(() => {
+        this.settling.delete(roomId);
+        this.running.delete(done);
+        this.next();
+      });
+      this.running.add(done);
     }
-    this.settling.delete(roomId);
+  }
+
+  private async settleNow(roomId: string): Promise<void> {
+    try {
+      await this.ledger.settle(roomId, async () => (await this.presence.inRoom(roomId)).length > 0);
+    } catch (error) {
+      this.options.reportError(error, roomId);
+      this.retryLater(roomId);
+    }
   }
 
   private retryLater(roomId: string): void {

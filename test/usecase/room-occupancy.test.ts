@@ -6,7 +6,7 @@ import type { OccupancyChange } from '../../src/domain/webhook.js';
 import { LocalPresence } from '../../src/local/local-presence.js';
 import { RoomOccupancy } from '../../src/usecase/room-occupancy.js';
 import { onEvent, when } from '../support/eventually.js';
-import { gate } from '../support/gate.js';
+import { gate, nextTurn } from '../support/gate.js';
 
 /** A ledger in memory: each room's recorded occupancy, the result of every settlement that did not fail, and a way to hold or fail the next one. */
 class FakeLedger extends EventEmitter implements OccupancyLedger {
@@ -14,8 +14,12 @@ class FakeLedger extends EventEmitter implements OccupancyLedger {
   readonly settled: string[] = [];
   hold: Promise<void> | undefined;
   failNext: Error | undefined;
+  inProgress = 0;
+  maxInProgress = 0;
 
   async settle(roomId: string, isOccupied: () => Promise<boolean>): Promise<OccupancyChange | null> {
+    this.inProgress += 1;
+    this.maxInProgress = Math.max(this.maxInProgress, this.inProgress);
     try {
       await this.hold;
       if (this.failNext) {
@@ -30,6 +34,7 @@ class FakeLedger extends EventEmitter implements OccupancyLedger {
       this.settled.push(`${roomId}: ${change ?? 'no change'}`);
       return change;
     } finally {
+      this.inProgress -= 1;
       this.emit('settled');
     }
   }
@@ -49,6 +54,7 @@ function setUp() {
   const ledger = new FakeLedger();
   const errors: string[] = [];
   occupancy = new RoomOccupancy(presence, ledger, {
+    concurrency: 2,
     retryMs: 5,
     reportError: (error, roomId) => errors.push(`${roomId}: ${(error as Error).message}`),
   });
@@ -90,6 +96,20 @@ describe('RoomOccupancy', () => {
     await untilSettled(2);
     await occupancy!.stop();
     expect(ledger.settled).toEqual(['lobby: room.occupied', 'lobby: no change']);
+  });
+
+  it('settles at most `concurrency` rooms at once, the others in turn', async () => {
+    const { presence, ledger, untilSettled } = setUp();
+    const held = gate<void>();
+    ledger.hold = held.wait();
+    for (const room of ['a', 'b', 'c', 'd']) presence.connected(room, ann);
+    await held.started;
+    await nextTurn();
+    expect(ledger.inProgress).toBe(2);
+    held.resolve();
+    await untilSettled(4);
+    expect(ledger.maxInProgress).toBe(2);
+    expect(ledger.settled).toEqual(['a', 'b', 'c', 'd'].map((room) => `${room}: room.occupied`));
   });
 
   it('settles again later when a settlement fails', async () => {
