@@ -50,7 +50,8 @@ export function registerWebhooks(container: DependencyContainer, config: Config,
       new RoomOccupancy(get(TOKENS.presence), new PgOccupancyLedger(get(TOKENS.database), settings.types), {
         concurrency: OCCUPANCY_CONCURRENCY,
         retryMs: OCCUPANCY_RETRY_MS,
-        reportError: (error, room) => logger.warn({ err: error, room }, "settling a room's occupancy failed; retrying"),
+        reportError: (error, room) =>
+          logger.warn({ err: error, room }, "settling rooms' occupancy failed; retrying each room every second"),
       }),
   );
 }

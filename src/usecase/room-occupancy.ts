@@ -6,6 +6,7 @@ export interface OccupancyOptions {
   readonly concurrency: number;
   /** After a settlement failed (the database or presence did not answer), the room is settled again this much later. */
   readonly retryMs: number;
+  /** Hears of the first failed settlement after one that did not fail (an outage fails every room, over and over). */
   readonly reportError: (error: unknown, roomId: string) => void;
 }
 
@@ -23,6 +24,7 @@ export class RoomOccupancy {
   private readonly running = new Set<Promise<void>>();
   private readonly retries = new Set<NodeJS.Timeout>();
   private isStopped = false;
+  private isFailing = false;
 
   constructor(
     private readonly presence: PresenceTracker,
@@ -68,8 +70,10 @@ export class RoomOccupancy {
   private async settleNow(roomId: string): Promise<void> {
     try {
       await this.ledger.settle(roomId, async () => (await this.presence.inRoom(roomId)).length > 0);
+      this.isFailing = false;
     } catch (error) {
-      this.options.reportError(error, roomId);
+      if (!this.isFailing) this.options.reportError(error, roomId);
+      this.isFailing = true;
       this.retryLater(roomId);
     }
   }

@@ -13,7 +13,8 @@ class FakeLedger extends EventEmitter implements OccupancyLedger {
   readonly occupied = new Set<string>();
   readonly settled: string[] = [];
   hold: Promise<void> | undefined;
-  failNext: Error | undefined;
+  /** The next this many settlements fail. */
+  failures = 0;
   inProgress = 0;
   maxInProgress = 0;
 
@@ -22,10 +23,9 @@ class FakeLedger extends EventEmitter implements OccupancyLedger {
     this.maxInProgress = Math.max(this.maxInProgress, this.inProgress);
     try {
       await this.hold;
-      if (this.failNext) {
-        const failure = this.failNext;
-        this.failNext = undefined;
-        throw failure;
+      if (this.failures > 0) {
+        this.failures -= 1;
+        throw new Error('database unavailable');
       }
       const now = await isOccupied();
       const change = now === this.occupied.has(roomId) ? null : now ? 'room.occupied' : 'room.vacated';
@@ -112,13 +112,17 @@ describe('RoomOccupancy', () => {
     expect(ledger.settled).toEqual(['a', 'b', 'c', 'd'].map((room) => `${room}: room.occupied`));
   });
 
-  it('settles again later when a settlement fails', async () => {
+  it('settles again later when a settlement fails, reporting the first failure of a streak', async () => {
     const { presence, ledger, errors, untilSettled } = setUp();
-    ledger.failNext = new Error('database unavailable');
+    ledger.failures = 3;
     presence.connected('lobby', ann);
     await untilSettled(1);
     expect(errors).toEqual(['lobby: database unavailable']);
     expect(ledger.settled).toEqual(['lobby: room.occupied']);
+    ledger.failures = 1;
+    presence.disconnected('lobby', ann);
+    await untilSettled(2);
+    expect(errors).toEqual(['lobby: database unavailable', 'lobby: database unavailable']);
   });
 
   it('vacates at reconcile the rooms recorded as occupied that nobody is in any more', async () => {
