@@ -37,7 +37,10 @@ export async function startNode(
  */
 async function startWebhooks(container: DependencyContainer, config: Config, logger: Logger): Promise<void> {
   const get = resolverFor(container);
-  await get(TOKENS.webhookOutbox).record(config.webhooks?.types);
+  const types = config.webhooks?.types;
+  if (await get(TOKENS.webhookOutbox).record(types)) {
+    logger.info({ types: types?.toString() ?? '' }, 'webhook types recorded for the cluster changed');
+  }
   if (container.isRegistered(TOKENS.roomOccupancy)) {
     get(TOKENS.roomOccupancy)
       .reconcile()

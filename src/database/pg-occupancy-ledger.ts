@@ -23,11 +23,19 @@ export class PgOccupancyLedger implements OccupancyLedger {
       );
       const occupied = await isOccupied();
       if (!row || row.is_occupied === occupied) return null;
-      await tx.query('SELECT 1 FROM rooms WHERE id = $1 FOR NO KEY UPDATE', [roomId]);
+      // The room's own row lock orders the message with the room's events: it follows the last one stored.
+      const [locked] = await tx.query<{ last_seq: string | number }>(
+        'SELECT last_seq FROM rooms WHERE id = $1 FOR NO KEY UPDATE',
+        [roomId],
+      );
       await tx.query('UPDATE room_occupancy SET is_occupied = $2 WHERE room_id = $1', [roomId, occupied]);
       const change = occupied ? ROOM_OCCUPIED : ROOM_VACATED;
       if (this.recorded.includes(change)) {
-        await tx.query('INSERT INTO webhook_outbox (room_id, type) VALUES ($1, $2)', [roomId, change]);
+        await tx.query('INSERT INTO webhook_outbox (room_id, seq, type, is_event) VALUES ($1, $2, $3, false)', [
+          roomId,
+          locked!.last_seq,
+          change,
+        ]);
       }
       return change;
     });

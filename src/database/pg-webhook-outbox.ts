@@ -1,13 +1,15 @@
 import type { WebhookOutbox } from '../domain/ports/webhooks.js';
 import type { WebhookMessage, WebhookTypePattern, WebhookTypes } from '../domain/webhook.js';
-import type { SqlExecutor } from './sql.js';
+import { setTimeout } from 'node:timers/promises';
+import { type SqlExecutor, sqlErrorCode } from './sql.js';
 
 interface OutboxRow {
   id: string | number;
   message_id: string;
   room_id: string;
+  seq: string | number;
   type: string;
-  seq: string | number | null;
+  is_event: boolean;
   sender: string | null;
   data: string | null;
   occurred_at: Date;
@@ -15,18 +17,18 @@ interface OutboxRow {
 }
 
 /*
- * The oldest message of each room (a skip scan over the (room_id, id) index: one probe per room
+ * The first message of each room (a skip scan over the (room_id, seq, id) index: one probe per room
  * with messages waiting, however many wait), those of them that are due, locked without waiting
  * (a message another node is claiming right now is left to it), then leased and counted as an
  * attempt. The lease makes the message not due, so no other claim takes it, nor its room's next.
  */
 const CLAIM_SQL = `
   WITH RECURSIVE heads AS (
-    (SELECT room_id, id, next_attempt_at FROM webhook_outbox ORDER BY room_id, id LIMIT 1)
+    (SELECT room_id, id, next_attempt_at FROM webhook_outbox ORDER BY room_id, seq, id LIMIT 1)
     UNION ALL
     SELECT later.room_id, later.id, later.next_attempt_at FROM heads, LATERAL (
       SELECT room_id, id, next_attempt_at FROM webhook_outbox
-      WHERE room_id > heads.room_id ORDER BY room_id, id LIMIT 1
+      WHERE room_id > heads.room_id ORDER BY room_id, seq, id LIMIT 1
     ) later
   ), claimable AS (
     SELECT o.id FROM webhook_outbox o
@@ -37,7 +39,8 @@ const CLAIM_SQL = `
   UPDATE webhook_outbox o
   SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => $2::float8 / 1000)
   FROM claimable WHERE o.id = claimable.id
-  RETURNING o.id, o.message_id, o.room_id, o.type, o.seq, o.sender, o.data::text AS data, o.occurred_at, o.attempts`;
+  RETURNING o.id, o.message_id, o.room_id, o.seq, o.type, o.is_event, o.sender, o.data::text AS data,
+    o.occurred_at, o.attempts`;
 
 /* Each statement about a claimed message applies only while the claim is still this one (same attempt count). */
 const REMOVE_SQL = 'DELETE FROM webhook_outbox WHERE id = $1 AND attempts = $2';
@@ -46,12 +49,29 @@ const RETRY_SQL = `UPDATE webhook_outbox SET next_attempt_at = now() + make_inte
 const RELEASE_SQL = `UPDATE webhook_outbox SET next_attempt_at = now(), attempts = attempts - 1
   WHERE id = $1 AND attempts = $2`;
 
+/** `lock_not_available`: recording new types could not lock the tables in time. */
+const LOCK_NOT_AVAILABLE = '55P03';
+const RECORD_ATTEMPTS = 50;
+
 /** The webhook outbox in PostgreSQL (real or embedded). */
 export class PgWebhookOutbox implements WebhookOutbox {
   constructor(private readonly sql: SqlExecutor) {}
 
-  async record(types: WebhookTypes | undefined): Promise<void> {
-    await this.sql.query('UPDATE webhook_settings SET patterns = $1::text[]', [types?.patterns.map(likePattern) ?? []]);
+  /** Tries again while the tables are busy: each try gives up its locks after 200 ms (see `roomcast_record_webhooks`). */
+  async record(types: WebhookTypes | undefined): Promise<boolean> {
+    const patterns = types?.patterns.map(likePattern) ?? [];
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const [row] = await this.sql.query<{ changed: boolean }>(
+          'SELECT roomcast_record_webhooks($1::text[]) AS changed',
+          [patterns],
+        );
+        return row!.changed;
+      } catch (error) {
+        if (sqlErrorCode(error) !== LOCK_NOT_AVAILABLE || attempt === RECORD_ATTEMPTS) throw error;
+        await setTimeout(50 + Math.random() * 100);
+      }
+    }
   }
 
   async claim(limit: number, leaseMs: number): Promise<WebhookMessage[]> {
@@ -92,7 +112,7 @@ function toMessage(row: OutboxRow): WebhookMessage {
     occurredAt: row.occurred_at,
     attempts: row.attempts,
   };
-  if (row.seq === null) {
+  if (!row.is_event) {
     return row.data === null ? base : { ...base, details: JSON.parse(row.data) as Record<string, unknown> };
   }
   const event = {

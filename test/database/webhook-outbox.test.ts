@@ -1,11 +1,15 @@
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PgOccupancyLedger } from '../../src/database/pg-occupancy-ledger.js';
 import { PgUnitOfWork } from '../../src/database/pg-unit-of-work.js';
 import { PgWebhookOutbox } from '../../src/database/pg-webhook-outbox.js';
 import type { UnitOfWork } from '../../src/domain/ports/repositories.js';
 import type { WebhookMessage } from '../../src/domain/webhook.js';
 import { WebhookTypes } from '../../src/domain/webhook.js';
-import { type TestDatabase, onBothDatabases } from '../support/databases.js';
+import { type TestDatabase, onBothDatabases, postgresTestDatabase } from '../support/databases.js';
+import { gate } from '../support/gate.js';
+import { serviceUrl, skipReason } from '../support/services.js';
+
+const postgresUrl = serviceUrl('DATABASE_URL');
 
 onBothDatabases('the webhook outbox', (open) => {
   let database: TestDatabase;
@@ -46,7 +50,8 @@ onBothDatabases('the webhook outbox', (open) => {
     messages.map((message) => `${message.room.slice(roomId('').length)}:${message.type}`);
 
   it('records, with each fact, the types it is told to and nothing else', async () => {
-    await outbox.record(WebhookTypes.parse('room.created,member.*,chat_x.*'));
+    expect(await outbox.record(WebhookTypes.parse('room.created,member.*,chat_x.*'))).toBe(true);
+    expect(await outbox.record(WebhookTypes.parse('room.created,member.*,chat_x.*'))).toBe(false);
     await room('a');
     await publish('a', 'member.joined', { userId: 'bob', name: 'Bob' });
     await publish('a', 'chat_x.line', 'kept');
@@ -54,7 +59,7 @@ onBothDatabases('the webhook outbox', (open) => {
     await publish('a', 'room.vacated', 'forged: a server type is never taken from a publisher');
     await publish('a', 'other', 1);
     expect(await outbox.depth()).toBe(3);
-    await outbox.record(undefined);
+    expect(await outbox.record(undefined)).toBe(true);
     await room('b');
     await publish('b', 'member.joined');
     expect(typesOf(await drain())).toEqual(['a:room.created', 'a:member.joined', 'a:chat_x.line']);
@@ -141,4 +146,47 @@ onBothDatabases('the webhook outbox', (open) => {
     // room.vacated is not sent here: the change is recorded, no message.
     expect(typesOf(await claimAll())).toEqual(['a:room.occupied']);
   });
+
+  it("places an occupancy change among the room's events where it was recorded", async () => {
+    await outbox.record(WebhookTypes.parse('room.occupied,chat.*'));
+    const ledger = new PgOccupancyLedger(database.db, WebhookTypes.parse('room.occupied,chat.*'));
+    await room('a');
+    await publish('a', 'chat.line', 1);
+    await publish('a', 'chat.line', 2);
+    await ledger.settle(roomId('a'), async () => true);
+    await publish('a', 'chat.line', 3);
+    const order = (await drain()).map((message) => (message.event ? `seq ${message.event.seq}` : message.type));
+    expect(order).toEqual(['seq 1', 'seq 2', 'room.occupied', 'seq 3']);
+  });
 });
+
+describe.skipIf(!postgresUrl)(
+  `recording new webhook types on a busy PostgreSQL ${postgresUrl ? '' : skipReason('DATABASE_URL')}`,
+  () => {
+    it('waits for the inserts under way without holding up the others, then records', async () => {
+      const database = await postgresTestDatabase(postgresUrl!);
+      try {
+        const uow = new PgUnitOfWork(database.db);
+        await uow.repos.rooms.create({ id: 'busy', name: 'busy', capacity: 5, epoch: 'e' });
+        const held = gate<void>();
+        // A transaction that has stored an event and not committed yet holds its table lock.
+        const open = uow.run(async (repos) => {
+          await repos.events.append({ room: 'busy', type: 'chat.line', data: 1, sender: 'x' });
+          await held.wait();
+        });
+        await held.started;
+        const recording = new PgWebhookOutbox(database.db).record(WebhookTypes.parse('chat.*'));
+        // Meanwhile other publishes go through: the recording gives its locks up between tries.
+        await uow.repos.rooms.create({ id: 'other', name: 'other', capacity: 5, epoch: 'e' });
+        await uow.repos.events.append({ room: 'other', type: 'chat.line', data: 2, sender: 'x' });
+        held.resolve();
+        await open;
+        expect(await recording).toBe(true);
+        await uow.repos.events.append({ room: 'busy', type: 'chat.line', data: 3, sender: 'x' });
+        expect(await new PgWebhookOutbox(database.db).depth()).toBe(1);
+      } finally {
+        await database.dispose();
+      }
+    });
+  },
+);

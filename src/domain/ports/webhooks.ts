@@ -6,8 +6,8 @@ import type { DeliveryOutcome, OccupancyChange, WebhookMessage, WebhookTypes } f
  * or by the occupancy ledger; they stay until delivered or dropped, across restarts.
  */
 export interface WebhookOutbox {
-  /** Which types the store records from now on (undefined: none); for the whole cluster. */
-  record(types: WebhookTypes | undefined): Promise<void>;
+  /** Which types the store records from now on (undefined: none), for the whole cluster; resolves to whether that changed. */
+  record(types: WebhookTypes | undefined): Promise<boolean>;
   /**
    * Claims up to `limit` messages, one attempt each, leased for `leaseMs`. Only the oldest message
    * of a room is claimed, and only once it is due, so that a room's messages are attempted one at

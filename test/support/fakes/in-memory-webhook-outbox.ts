@@ -30,7 +30,9 @@ export class InMemoryWebhookOutbox extends EventEmitter implements WebhookOutbox
     return this.stored.map((entry) => entry.message);
   }
 
-  async record(): Promise<void> {}
+  async record(): Promise<boolean> {
+    return false;
+  }
 
   async claim(limit: number, leaseMs: number): Promise<WebhookMessage[]> {
     this.claims += 1;
