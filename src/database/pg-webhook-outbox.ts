@@ -1,6 +1,6 @@
+import { setTimeout } from 'node:timers/promises';
 import type { WebhookOutbox } from '../domain/ports/webhooks.js';
 import type { WebhookMessage, WebhookTypePattern, WebhookTypes } from '../domain/webhook.js';
-import { setTimeout } from 'node:timers/promises';
 import { type SqlExecutor, sqlErrorCode } from './sql.js';
 
 interface OutboxRow {
@@ -76,7 +76,7 @@ export class PgWebhookOutbox implements WebhookOutbox {
 
   async claim(limit: number, leaseMs: number): Promise<WebhookMessage[]> {
     const rows = await this.sql.query<OutboxRow>(CLAIM_SQL, [limit, leaseMs]);
-    return rows.map(toMessage).sort((a, b) => a.position - b.position);
+    return rows.map(toMessage);
   }
 
   async remove(message: WebhookMessage): Promise<void> {

@@ -1,19 +1,19 @@
 import type { RoomEvent } from './room-event.js';
 
-/** The messages about a room the server makes itself (stored events are sent under their own type). */
-export const ROOM_CREATED = 'room.created';
+/**
+ * The messages about a room's occupancy, which the server makes itself (room.created is another,
+ * written by the database with the room). A stored event published under one of the three names
+ * is never sent, so that no publisher can forge them (see the outbox's schema).
+ */
 export const ROOM_OCCUPIED = 'room.occupied';
 export const ROOM_VACATED = 'room.vacated';
-
-/** The server's own message types: a stored event published under one of them is never sent, so that no publisher can forge one. */
-export const SERVER_WEBHOOK_TYPES: readonly string[] = [ROOM_CREATED, ROOM_OCCUPIED, ROOM_VACATED];
 
 /** A room's occupancy changed: its first live subscriber on any node arrived, or its last one went away. */
 export type OccupancyChange = typeof ROOM_OCCUPIED | typeof ROOM_VACATED;
 
 /** One webhook waiting in the outbox, as a delivery attempt sees it. */
 export interface WebhookMessage {
-  /** Its place in the outbox: a room's messages are sent in this order. */
+  /** Its row in the outbox. */
   readonly position: number;
   /** The `webhook-id`: unique, the same on every attempt. */
   readonly id: string;
