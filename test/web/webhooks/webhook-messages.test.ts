@@ -112,6 +112,20 @@ onBothDatabases('webhooks', (open) => {
     for (const webhook of receiver.received) expect(Date.parse(webhook.payload.timestamp)).not.toBeNaN();
   });
 
+  it('records the rooms a shutdown empties as vacated, and the next start sends them', async () => {
+    await start({ WEBHOOK_EVENTS: 'room.occupied,room.vacated' });
+    await createRoom(server.baseUrl, ann, 'lobby');
+    const client = await WsTestClient.connect(server.wsUrl, ann);
+    await client.request({ op: 'join', room: 'lobby' });
+    await untilAccepted('room.occupied');
+    receiver.answer = () => 503; // nothing more gets through before the shutdown
+    await server.stop();
+    receiver.answer = () => 204;
+    await start({ WEBHOOK_EVENTS: 'room.occupied,room.vacated' });
+    await untilAccepted('room.vacated');
+    expect(receiver.accepted.map((webhook) => webhook.payload.type)).toEqual(['room.occupied', 'room.vacated']);
+  });
+
   it('retries after 5xx with the same webhook-id, then delivers', async () => {
     let failures = 3;
     receiver.answer = () => (failures-- > 0 ? 500 : 200);
