@@ -22,6 +22,7 @@ import { TARGET_KINDS, type TargetKind } from './shared/commands.js';
 import { peerLauncher } from './targets/peer-target.js';
 import { roomcastLauncher } from './targets/roomcast-target.js';
 import type { TargetLauncher } from './targets/target.js';
+import { type BenchWebhooks, benchWebhooks } from './targets/webhook-receiver.js';
 
 type TargetScenario = keyof Omit<TargetResults, 'errors'>;
 
@@ -65,13 +66,15 @@ async function main(): Promise<void> {
   if (!args.includes('--no-build')) buildRoomcast();
   await compileBenchPrograms();
   const postgresUrl = process.env.DATABASE_URL || undefined;
-  const storage = await storageDescription(postgresUrl);
+  const webhooks = await benchWebhooks(args);
+  const roomcastEnv = webhooks?.env ?? {};
+  const storage = `${await storageDescription(postgresUrl)}${webhooks?.note ?? ''}`;
   const profiled = args.find((arg) => arg === '--profile' || arg.startsWith('--profile='));
   if (profiled) {
     const scenario = profiled.slice('--profile='.length) || 'fanOut';
     if (!isProfiledScenario(scenario))
       throw new Error(`--profile=${scenario}: one of fanOut, manyRooms, publish, storm`);
-    return profileRoomcast(await roomcastLauncher(postgresUrl, storage), settings, scenario);
+    return profileRoomcast(await roomcastLauncher(postgresUrl, storage, roomcastEnv), settings, scenario);
   }
 
   const startedAt = Date.now();
@@ -79,7 +82,7 @@ async function main(): Promise<void> {
   const scenarios = selectedScenarios(args);
   const launchers = await Promise.all(
     kinds.map((kind) =>
-      kind === 'roomcast' ? roomcastLauncher(postgresUrl, storage) : Promise.resolve(peerLauncher(kind)),
+      kind === 'roomcast' ? roomcastLauncher(postgresUrl, storage, roomcastEnv) : Promise.resolve(peerLauncher(kind)),
     ),
   );
   const results: BenchResults = {
@@ -116,9 +119,11 @@ async function main(): Promise<void> {
     await runRoomcastOnly(results, launchers, settings, postgresUrl, storage, scenarios);
     if (scenarios.has('footprint') && hasFootprintLadder(args))
       results.footprintPeers = await peerFootprints(launchers, settings);
-    if (postgresUrl && kinds.includes('roomcast')) await runOnEmbedded(results, settings, scenarios);
+    if (postgresUrl && kinds.includes('roomcast')) await runOnEmbedded(results, settings, scenarios, webhooks);
   } finally {
     await Promise.all(launchers.map((launcher) => launcher.dispose()));
+    if (webhooks) progress('bench', `webhooks: ${webhooks.received()} received`);
+    await webhooks?.close();
   }
   results.durationMs = Date.now() - startedAt;
   const markdown = renderMarkdown(results);
@@ -213,8 +218,10 @@ async function runOnEmbedded(
   results: BenchResults,
   settings: BenchSettings,
   scenarios: ReadonlySet<ScenarioName>,
+  webhooks: BenchWebhooks | undefined,
 ): Promise<void> {
-  const launcher = await roomcastLauncher(undefined, await storageDescription(undefined));
+  const storage = `${await storageDescription(undefined)}${webhooks?.note ?? ''}`;
+  const launcher = await roomcastLauncher(undefined, storage, webhooks?.env);
   const embedded: NonNullable<BenchResults['embedded']> = { targets: { errors: {} } };
   results.embedded = embedded;
   try {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WEBHOOK_ENVIRONMENT, type WebhookSettings, hasSecretWithUrl, webhookSettings } from './webhook-config.js';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalText = z
@@ -46,11 +47,13 @@ const environmentSchema = z
     PRESENCE_DIFF_MS: positiveInt(250),
     PRESENCE_MAX_LISTED: z.coerce.number().int().min(0).default(100),
     PRESENCE_TTL_MS: positiveInt(15_000),
+    ...WEBHOOK_ENVIRONMENT,
   })
   .refine((env) => env.NODE_ENV !== 'production' || env.AUTH_SECRET !== undefined, {
     message: 'is required when NODE_ENV=production',
     path: ['AUTH_SECRET'],
-  });
+  })
+  .refine(hasSecretWithUrl, { message: 'is required when WEBHOOK_URL is set', path: ['WEBHOOK_SECRET'] });
 
 /** The server's settings, read once from the environment at start. */
 export interface Config {
@@ -104,6 +107,8 @@ export interface Config {
   readonly presenceMaxListed: number;
   /** Across nodes: a node silent this long is dead and its connections leave presence. */
   readonly presenceTtlMs: number;
+  /** Set when WEBHOOK_URL is: where webhooks go, signed with what, which types, how retried. */
+  readonly webhooks: WebhookSettings | undefined;
 }
 
 /** Thrown for a bad setting; its message is one line naming the variable. */
@@ -150,5 +155,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     presenceDiffMs: e.PRESENCE_DIFF_MS,
     presenceMaxListed: e.PRESENCE_MAX_LISTED,
     presenceTtlMs: e.PRESENCE_TTL_MS,
+    webhooks: webhookSettings(e),
   };
 }

@@ -9,6 +9,7 @@ import { registerPersistence } from './persistence.js';
 import { registerStoredEventListener } from './sequenced-delivery.js';
 import { registerSingleNode } from './single-node.js';
 import { registerUseCases } from './use-cases.js';
+import { registerWebhooks } from './webhooks.js';
 import { registerWebSocket } from './websocket.js';
 
 /** What one node is made of. */
@@ -31,4 +32,5 @@ export function registerNode(container: DependencyContainer, parts: NodeParts): 
   registerUseCases(container, config, logger);
   registerHttp(container, config, parts.devMode, logger);
   registerWebSocket(container, config, logger);
+  registerWebhooks(container, config, logger);
 }

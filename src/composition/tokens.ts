@@ -16,6 +16,9 @@ import type { ResumeRoom } from '../usecase/resume-room.js';
 import type { SequencedDelivery } from '../usecase/sequenced-delivery.js';
 import type { SequencedPusher } from '../usecase/sequenced-pusher.js';
 import type { TrimHistory } from '../usecase/trim-history.js';
+import type { DeliverWebhooks } from '../usecase/deliver-webhooks.js';
+import type { RoomOccupancy } from '../usecase/room-occupancy.js';
+import type { WebhookOutbox } from '../domain/ports/webhooks.js';
 import type { Admission } from '../web/admission.js';
 import type { Hub } from '../web/hub/hub.js';
 import type { TokenService } from '../web/auth/token-service.js';
@@ -59,6 +62,9 @@ export const TOKENS = {
   /** ResumeRoom for event streams: the reader must be a member already. */
   resumeStream: token<ResumeRoom>('resumeStream'),
   trimHistory: token<TrimHistory>('trimHistory'),
+  webhookOutbox: token<WebhookOutbox>('webhookOutbox'),
+  webhookDelivery: token<DeliverWebhooks>('webhookDelivery'), // with WEBHOOK_URL only
+  roomOccupancy: token<RoomOccupancy>('roomOccupancy'), // with WEBHOOK_URL, when room.occupied or room.vacated is sent
   tokenService: token<TokenService>('tokenService'),
   admission: token<Admission>('admission'),
   /** Connections per user, WebSocket and event streams counted together. */

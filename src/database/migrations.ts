@@ -1,4 +1,5 @@
 import { ROOMCAST_PUBLISH_SQL } from './roomcast-publish-function.js';
+import { WEBHOOK_OUTBOX } from './webhook-outbox-schema.js';
 
 /** One step of the schema; `serverOnly` ones are left out of the embedded database, which no other process can reach. */
 export interface Migration {
@@ -63,4 +64,5 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   { name: '004-roomcast-publish', sql: ROOMCAST_PUBLISH_SQL, serverOnly: true },
+  { name: '005-webhook-outbox', sql: WEBHOOK_OUTBOX },
 ];

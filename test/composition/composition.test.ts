@@ -10,12 +10,15 @@ import { RedisPresence } from '../../src/cluster/redis-presence.js';
 import { type TestDatabase, embeddedTestDatabase } from '../support/databases.js';
 import { serviceUrl, skipReason } from '../support/services.js';
 import { testConfig } from '../support/test-server.js';
+import { webhookSecret } from '../support/webhook-receiver.js';
 
 const logger = pino({ level: 'silent' });
 const redisUrl = serviceUrl('REDIS_URL');
 const CLUSTER_ONLY = [TOKENS.redisPresence, TOKENS.broker, TOKENS.clusterPusher];
 const POSTGRES_ONLY = [TOKENS.storedEventListener];
 const SEQUENCED = [TOKENS.sequencedDelivery, TOKENS.sequencedPusher];
+const WEBHOOKS_ONLY = [TOKENS.webhookDelivery, TOKENS.roomOccupancy];
+const WEBHOOKS_ON = { WEBHOOK_URL: 'http://127.0.0.1:9/hooks', WEBHOOK_SECRET: webhookSecret() };
 /** The tokens in the order TOKENS lists them. */
 const inTokenOrder = (tokens: readonly symbol[]) =>
   (Object.values(TOKENS) as symbol[]).filter((token) => tokens.includes(token));
@@ -26,13 +29,10 @@ beforeAll(async () => {
 });
 afterAll(() => database?.dispose());
 
-/**
- * Registers everything as buildApp does, with Redis when `url` is given, as on PostgreSQL with
- * `postgresUrl` (nothing connects to it: nothing is started).
- */
-async function compose(url?: string, postgresUrl?: string) {
+/** Registers everything as buildApp does, with Redis when `url` is given; nothing is started. */
+async function compose(url?: string, env: Record<string, string> = {}) {
   const container = rootContainer.createChildContainer();
-  const config = testConfig({ ...(url && { REDIS_URL: url }), ...(postgresUrl && { DATABASE_URL: postgresUrl }) });
+  const config = testConfig(url ? { REDIS_URL: url, ...env } : env);
   const redis = url ? await openRedis(url, config, 'composition-test', logger) : undefined;
   registerNode(container, {
     config,
@@ -62,15 +62,17 @@ function resolveEverything(container: DependencyContainer): symbol[] {
 describe('the composition', () => {
   it('resolves every registration of a single node under vitest, each once, with no cluster part', async () => {
     const { container } = await compose();
-    expect(resolveEverything(container)).toEqual(inTokenOrder([...CLUSTER_ONLY, ...SEQUENCED, ...POSTGRES_ONLY]));
+    expect(resolveEverything(container)).toEqual(
+      inTokenOrder([...CLUSTER_ONLY, ...SEQUENCED, ...POSTGRES_ONLY, ...WEBHOOKS_ONLY]),
+    );
     const get = resolverFor(container);
     expect(get(TOKENS.pusher)).toBe(get(TOKENS.hub));
     expect(get(TOKENS.presence)).toBeInstanceOf(LocalPresence);
   });
 
   it('on PostgreSQL, puts seq-ordered delivery before the Hub of a single node and listens for SQL publishes', async () => {
-    const { container } = await compose(undefined, 'postgres://nobody@127.0.0.1:1/unused');
-    expect(resolveEverything(container)).toEqual(CLUSTER_ONLY);
+    const { container } = await compose(undefined, { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/unused' });
+    expect(resolveEverything(container)).toEqual(inTokenOrder([...CLUSTER_ONLY, ...WEBHOOKS_ONLY]));
     const get = resolverFor(container);
     expect(get(TOKENS.pusher)).toBe(get(TOKENS.sequencedPusher));
     expect(get(TOKENS.roomFeed)).toBe(get(TOKENS.sequencedDelivery));
@@ -81,7 +83,7 @@ describe('the composition', () => {
   it.skipIf(!redisUrl)(
     `resolves every registration of a cluster node ${redisUrl ? '' : skipReason('REDIS_URL')}`,
     async () => {
-      const { container, redis } = await compose(redisUrl);
+      const { container, redis } = await compose(redisUrl, WEBHOOKS_ON);
       try {
         expect(resolveEverything(container)).toEqual(POSTGRES_ONLY);
         const get = resolverFor(container);
@@ -97,4 +99,10 @@ describe('the composition', () => {
       }
     },
   );
+
+  it('resolves the webhook delivery and the room occupancy only with WEBHOOK_URL, and occupancy only when sent', async () => {
+    expect(resolveEverything((await compose(undefined, WEBHOOKS_ON)).container)).toEqual(CLUSTER_ONLY);
+    const membersOnly = await compose(undefined, { ...WEBHOOKS_ON, WEBHOOK_EVENTS: 'member.*' });
+    expect(resolveEverything(membersOnly.container)).toEqual([...CLUSTER_ONLY, TOKENS.roomOccupancy]);
+  });
 });
