@@ -1,5 +1,5 @@
 /**
- * Migration 003: the webhook outbox. Messages are written by the database itself, in the
+ * Migration 005: the webhook outbox. Messages are written by the database itself, in the
  * transaction that stores their fact, by row triggers on `rooms` (room.created) and `events`
  * (stored events of the recorded types), so that no path that stores a fact can miss its message.
  * The triggers exist only while webhooks record something: `roomcast_record_webhooks` (re)creates
