@@ -49,9 +49,15 @@ const INSERT_GROUPS_SQL = `
   ), locked AS (
     SELECT id FROM rooms WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
   ), prior AS (
+    -- A lookup per keyed item (LIMIT 1 keeps it one: the planner, misjudging the keys table's
+    -- size, would otherwise read the whole table into a hash join on every statement).
     SELECT input.ord, input.grp, k.seq, k.at, k.type, k.data::text AS data,
       k.type = input.type AND k.data::jsonb = input.data::jsonb AS same
-    FROM input JOIN idempotency_keys k ON k.room_id = input.room AND k.sender = input.sender AND k.key = input.key
+    FROM input CROSS JOIN LATERAL (
+      SELECT seq, at, type, data FROM idempotency_keys
+      WHERE room_id = input.room AND sender = input.sender AND key = input.key LIMIT 1
+    ) k
+    WHERE input.key IS NOT NULL
   ), complete AS (
     SELECT input.grp FROM input LEFT JOIN locked ON locked.id = input.room
     GROUP BY input.grp HAVING bool_and(locked.id IS NOT NULL)

@@ -60,7 +60,7 @@ export const MIGRATIONS: readonly Migration[] = [
         at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (room_id, sender, key)
       );
-      CREATE INDEX idempotency_keys_at_idx ON idempotency_keys (at);
+      CREATE INDEX idempotency_keys_at_idx ON idempotency_keys USING brin (at);
     `,
   },
   { name: '004-roomcast-publish', sql: ROOMCAST_PUBLISH_SQL, serverOnly: true },
