@@ -32,9 +32,11 @@ export async function runSqlPublishLatency(
   if (!databaseUrl || !token) throw new Error('publishing from SQL needs roomcast on DATABASE_URL');
   await target.createRooms([ROOM]);
   const arrivals = new Map<number, number>();
-  const subscriber = await joinedSubscriber(`ws://${host}:${port}/v1/ws`, token, (seq) =>
-    arrivals.set(seq, performance.now()),
-  );
+  let allArrived = () => {};
+  const subscriber = await joinedSubscriber(`ws://${host}:${port}/v1/ws`, token, (seq) => {
+    arrivals.set(seq, performance.now());
+    if (arrivals.size >= settings.commits) allArrived();
+  });
   const application = new pg.Client({ connectionString: databaseUrl });
   await application.connect();
   const committing = new Map<number, number>();
@@ -51,7 +53,12 @@ export async function runSqlPublishLatency(
       committing.set(Number(rows[0]!.seq), performance.now());
       await application.query('COMMIT');
     }
-    await waitUntil(() => arrivals.size >= committing.size, 5000);
+    // Whatever has not arrived 5 s after the last commit counts as lost.
+    await new Promise<void>((resolve) => {
+      allArrived = resolve;
+      if (arrivals.size >= settings.commits) resolve();
+      setTimeout(resolve, 5000).unref();
+    });
   } finally {
     await application.end();
     subscriber.close();
@@ -83,9 +90,4 @@ function joinedSubscriber(url: string, token: string, onEvent: (seq: number) => 
     });
     socket.on('error', reject);
   });
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition() && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 }

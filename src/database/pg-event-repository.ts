@@ -46,41 +46,35 @@ export class PgEventRepository implements EventRepository {
     let deleted = 0;
     if (policy.maxEventsPerRoom !== undefined) {
       // Only a prefix of each room's seqs is ever deleted, so what remains stays gap-free.
-      const rows = await this.sql.query<{ count: string | number }>(
-        `WITH gone AS (
-           DELETE FROM events e USING rooms r
-           WHERE e.room_id = r.id AND e.seq <= r.last_seq - $1
-           RETURNING 1
-         ) SELECT count(*) AS count FROM gone`,
-        [policy.maxEventsPerRoom],
+      deleted += await this.countDeleted(
+        `DELETE FROM events e USING rooms r WHERE e.room_id = r.id AND e.seq <= r.last_seq - $1`,
+        policy.maxEventsPerRoom,
       );
-      deleted += Number(rows[0]?.count ?? 0);
     }
     if (policy.maxAgeSeconds !== undefined) {
       // Deletes up to the newest expired seq of each room, so that a slightly out-of-order `at`
       // never leaves a hole behind.
-      const rows = await this.sql.query<{ count: string | number }>(
-        `WITH expired AS (
+      deleted += await this.countDeleted(
+        `DELETE FROM events e USING (
            SELECT room_id, max(seq) AS upto FROM events
            WHERE at < now() - make_interval(secs => $1) GROUP BY room_id
-         ), gone AS (
-           DELETE FROM events e USING expired x
-           WHERE e.room_id = x.room_id AND e.seq <= x.upto
-           RETURNING 1
-         ) SELECT count(*) AS count FROM gone`,
-        [policy.maxAgeSeconds],
+         ) x
+         WHERE e.room_id = x.room_id AND e.seq <= x.upto`,
+        policy.maxAgeSeconds,
       );
-      deleted += Number(rows[0]?.count ?? 0);
     }
     return deleted;
   }
 
-  async forgetKeys(ttlSeconds: number): Promise<number> {
+  forgetKeys(ttlSeconds: number): Promise<number> {
+    return this.countDeleted('DELETE FROM idempotency_keys WHERE at < now() - make_interval(secs => $1)', ttlSeconds);
+  }
+
+  /** Runs a DELETE with one parameter; resolves to how many rows it deleted. */
+  private async countDeleted(deleteSql: string, param: number): Promise<number> {
     const rows = await this.sql.query<{ count: string | number }>(
-      `WITH gone AS (
-         DELETE FROM idempotency_keys WHERE at < now() - make_interval(secs => $1) RETURNING 1
-       ) SELECT count(*) AS count FROM gone`,
-      [ttlSeconds],
+      `WITH gone AS (${deleteSql} RETURNING 1) SELECT count(*) AS count FROM gone`,
+      [param],
     );
     return Number(rows[0]?.count ?? 0);
   }

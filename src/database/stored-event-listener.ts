@@ -75,12 +75,18 @@ export class StoredEventListener {
   }
 
   private take(payload: string | undefined): void {
-    try {
-      const { room, seq } = JSON.parse(payload ?? '') as { room?: unknown; seq?: unknown };
-      if (typeof room === 'string' && Number.isSafeInteger(seq)) this.signals.stored(room, seq as number);
-      else this.logger.warn({ payload }, 'ignored a malformed stored-event notification');
-    } catch {
-      this.logger.warn({ payload }, 'ignored a malformed stored-event notification');
-    }
+    const stored = parseStored(payload);
+    if (stored) this.signals.stored(stored.room, stored.seq);
+    else this.logger.warn({ payload }, 'ignored a malformed stored-event notification');
+  }
+}
+
+/** `{room, seq}` from a notification's payload; undefined for anything else (anyone may NOTIFY the channel). */
+function parseStored(payload: string | undefined): { room: string; seq: number } | undefined {
+  try {
+    const { room, seq } = JSON.parse(payload ?? '') as { room?: unknown; seq?: unknown };
+    return typeof room === 'string' && typeof seq === 'number' && Number.isSafeInteger(seq) ? { room, seq } : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -13,6 +13,9 @@ import {
 import type { RoomEvent } from '../../client/src/index.js';
 import { type Signal, when } from '../support/eventually.js';
 
+/** Short reconnect delays, so that a test sees many reconnects quickly. */
+export const FAST_RECONNECTS = { baseDelayMs: 20, maxDelayMs: 200, policyDelayMs: 300 };
+
 /** A client of either transport. */
 type AnyClient = RoomcastClient | RoomcastStreamClient;
 

@@ -17,10 +17,8 @@ import {
   seqsOfType,
   stateChanges,
   stateReached,
+  FAST_RECONNECTS,
 } from './client-harness.js';
-
-/** Short delays so that a test sees many reconnects quickly. */
-const FAST = { baseDelayMs: 20, maxDelayMs: 200, policyDelayMs: 300 };
 
 let database: TestDatabase;
 let server: TestServer;
@@ -43,7 +41,7 @@ afterAll(async () => {
 });
 
 function annClient(options: Partial<Parameters<typeof connectRecorded>[0]> = {}, target = server): RecordedClient {
-  const recorded = connectRecorded({ url: target.wsUrl, token: ann, reconnect: FAST, ...options });
+  const recorded = connectRecorded({ url: target.wsUrl, token: ann, reconnect: FAST_RECONNECTS, ...options });
   clients.push(recorded);
   return recorded;
 }
@@ -134,9 +132,9 @@ describe('reconnecting', () => {
     network.goOnline();
     expect(client.state).toBe('reconnecting');
     await stateReached(client, 'open');
-    expect(retries[0]!.delayMs).toBeGreaterThanOrEqual(FAST.policyDelayMs);
-    expect(retries[0]!.delayMs).toBeLessThan(2 * FAST.policyDelayMs);
-    expect(Date.now() - droppedAt).toBeGreaterThanOrEqual(FAST.policyDelayMs);
+    expect(retries[0]!.delayMs).toBeGreaterThanOrEqual(FAST_RECONNECTS.policyDelayMs);
+    expect(retries[0]!.delayMs).toBeLessThan(2 * FAST_RECONNECTS.policyDelayMs);
+    expect(Date.now() - droppedAt).toBeGreaterThanOrEqual(FAST_RECONNECTS.policyDelayMs);
   });
 
   it('pauses while offline, and surfaces recovered: false when the missed events were trimmed', async () => {
@@ -218,7 +216,7 @@ describe('backoff', () => {
       await first.stop();
       first = undefined;
       await when(() => retries.length >= 8, retriesOf(client), 20_000, 'eight retries');
-      expect(retries.every((retry) => retry.delayMs < FAST.maxDelayMs)).toBe(true);
+      expect(retries.every((retry) => retry.delayMs < FAST_RECONNECTS.maxDelayMs)).toBe(true);
       expect(retries.map((retry) => retry.attempt)).toEqual(seqRange(1, retries.length));
 
       second = await startTestServer({ PORT: String(port) }, database);

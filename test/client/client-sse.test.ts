@@ -16,10 +16,8 @@ import {
   stateChanges,
   stateReached,
   streamRecorded,
+  FAST_RECONNECTS,
 } from './client-harness.js';
-
-/** Short delays so that a test sees many reconnects quickly. */
-const FAST = { baseDelayMs: 20, maxDelayMs: 200, policyDelayMs: 300 };
 
 let server: TestServer;
 let ann: string;
@@ -38,7 +36,7 @@ afterEach(async () => {
 afterAll(() => server?.stop());
 
 function streamClient(token = ann, options: Partial<Parameters<typeof streamRecorded>[0]> = {}) {
-  const recorded = streamRecorded({ url: server.baseUrl, token, reconnect: FAST, ...options });
+  const recorded = streamRecorded({ url: server.baseUrl, token, reconnect: FAST_RECONNECTS, ...options });
   clients.push(recorded);
   return recorded;
 }

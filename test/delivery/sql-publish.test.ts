@@ -35,10 +35,15 @@ async function inTransaction<T>(
   }
 }
 
-const sqlPublish = async (client: pg.Client, room: string, type: string, data: unknown, sender?: string) => {
-  const args = sender === undefined ? [room, type, JSON.stringify(data)] : [room, type, JSON.stringify(data), sender];
+/** `SELECT roomcast_publish(...)` with these arguments as given (room, type, data as JSON text, sender?). */
+const callPublish = (client: pg.Client, args: readonly unknown[]) => {
   const placeholders = args.map((_, i) => (i === 2 ? `$${i + 1}::jsonb` : `$${i + 1}`)).join(', ');
-  const { rows } = await client.query<{ seq: string }>(`SELECT roomcast_publish(${placeholders}) AS seq`, args);
+  return client.query<{ seq: string }>(`SELECT roomcast_publish(${placeholders}) AS seq`, [...args]);
+};
+
+const sqlPublish = async (client: pg.Client, room: string, type: string, data: unknown, sender?: string) => {
+  const args = [room, type, JSON.stringify(data), ...(sender === undefined ? [] : [sender])];
+  const { rows } = await callPublish(client, args);
   return Number(rows[0]!.seq);
 };
 
@@ -128,8 +133,7 @@ describe.skipIf(!postgresUrl)(
         ['empty sender', ['strict', 'chat', '1', ''], '22023', /sender must be/],
       ];
       for (const [what, args, code, message] of cases) {
-        const placeholders = args.map((_, i) => (i === 2 ? `$${i + 1}::jsonb` : `$${i + 1}`)).join(', ');
-        const failure = inTransaction(url, (client) => client.query(`SELECT roomcast_publish(${placeholders})`, args));
+        const failure = inTransaction(url, (client) => callPublish(client, args));
         await expect(failure, what).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
       }
       const fine = await inTransaction(url, (client) => sqlPublish(client, 'strict', 'chat', nested(100)));

@@ -24,10 +24,13 @@ async function newRoom(): Promise<string> {
   await createRoom(server.baseUrl, ann, id);
   return id;
 }
-const publish = (room: string, body: unknown, key?: string, token = ann) => {
-  const call = api().post(`/v1/rooms/${room}/events`).set(bearer(token));
-  return (key === undefined ? call : call.set('Idempotency-Key', key)).send(body as object);
+/** `POST /v1/rooms/:room/events` to the server at `baseUrl`, with `key` as its Idempotency-Key. */
+const publishTo = (baseUrl: string, room: string, body: object, key?: string, token = ann) => {
+  const call = request(baseUrl).post(`/v1/rooms/${room}/events`).set(bearer(token));
+  return (key === undefined ? call : call.set('Idempotency-Key', key)).send(body);
 };
+const publish = (room: string, body: object, key?: string, token = ann) =>
+  publishTo(server.baseUrl, room, body, key, token);
 
 describe('POST /v1/rooms/:room/events with an Idempotency-Key', () => {
   it('stores and pushes the first use; answers a repeat 200 with the original and Idempotent-Replayed, pushing nothing', async () => {
@@ -158,15 +161,8 @@ describe('a key over time', () => {
     const first = await startTestServer(trimming, shared);
     const room = 'idem-restart';
     await createRoom(first.baseUrl, ann, room);
-    const original = await request(first.baseUrl)
-      .post(`/v1/rooms/${room}/events`)
-      .set(bearer(ann))
-      .set('Idempotency-Key', 'survivor')
-      .send({ type: 'chat', data: 'once' })
-      .expect(201);
-    for (let n = 0; n < 4; n += 1) {
-      await request(first.baseUrl).post(`/v1/rooms/${room}/events`).set(bearer(ann)).send({ type: 'chat', data: n });
-    }
+    const original = await publishTo(first.baseUrl, room, { type: 'chat', data: 'once' }, 'survivor').expect(201);
+    for (let n = 0; n < 4; n += 1) await publishTo(first.baseUrl, room, { type: 'chat', data: n }).expect(201);
     // The room's first 3 of 5 events go, in one trim or more.
     const trimmedEvents = () =>
       first.log.lines
@@ -182,12 +178,7 @@ describe('a key over time', () => {
         .set(bearer(ann))
         .expect(200);
       expect(history.body.firstSeq).toBeGreaterThan(original.body.seq);
-      const again = await request(second.baseUrl)
-        .post(`/v1/rooms/${room}/events`)
-        .set(bearer(ann))
-        .set('Idempotency-Key', 'survivor')
-        .send({ type: 'chat', data: 'once' })
-        .expect(200);
+      const again = await publishTo(second.baseUrl, room, { type: 'chat', data: 'once' }, 'survivor').expect(200);
       expect(again.body).toEqual(original.body);
     } finally {
       await second.stop();
@@ -200,12 +191,7 @@ describe('a key over time', () => {
     try {
       const room = 'idem-expiry';
       await createRoom(quick.baseUrl, ann, room);
-      const send = (data: unknown) =>
-        request(quick.baseUrl)
-          .post(`/v1/rooms/${room}/events`)
-          .set(bearer(ann))
-          .set('Idempotency-Key', 'short-lived')
-          .send({ type: 'chat', data });
+      const send = (data: unknown) => publishTo(quick.baseUrl, room, { type: 'chat', data }, 'short-lived');
       await send(1).expect(201);
       const forgotten = () =>
         quick.log.lines.some((entry) => entry.msg === 'history trimmed' && Number(entry.keysForgotten) > 0);
