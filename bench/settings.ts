@@ -46,6 +46,9 @@ export interface BenchSettings {
     /** Events per POST in the batch run (`POST /v1/events`), and how many such publishers. */
     readonly batchSize: number;
     readonly batchConcurrency: number;
+    /** What keys cost: this many rounds of a keyless and a keyed run, each this long. */
+    readonly keyRounds: number;
+    readonly keyRoundMs: number;
   };
   /** Publishing from SQL (PostgreSQL only): transactions committed one after another at this rate. */
   readonly sqlPublish: { readonly commits: number; readonly ratePerSecond: number };
@@ -71,7 +74,15 @@ const FULL: BenchSettings = {
   idle: { connections: 10_000, rooms: 1000, settleMs: 3000 },
   storm: { rooms: 100, perRoom: 50 },
   footprint: { connections: 10_000, usersPerRoom: 10, settleMs: 10_000 },
-  publish: { durationMs: 10_000, concurrency: 64, rooms: 100, batchSize: 100, batchConcurrency: 8 },
+  publish: {
+    durationMs: 10_000,
+    concurrency: 64,
+    rooms: 100,
+    batchSize: 100,
+    batchConcurrency: 8,
+    keyRounds: 6,
+    keyRoundMs: 3000,
+  },
   sqlPublish: { commits: 1000, ratePerSecond: 50 },
   warmUpMs: 1000,
 };
@@ -84,7 +95,7 @@ const QUICK: BenchSettings = {
   idle: { connections: 1000, rooms: 100, settleMs: 1000 },
   storm: { rooms: 20, perRoom: 10 },
   footprint: { connections: 1000, usersPerRoom: 10, settleMs: 1000 },
-  publish: { ...FULL.publish, durationMs: 1500, rooms: 20 },
+  publish: { ...FULL.publish, durationMs: 1500, rooms: 20, keyRounds: 2, keyRoundMs: 750 },
   sqlPublish: { commits: 50, ratePerSecond: 50 },
   warmUpMs: 300,
 };

@@ -16,11 +16,21 @@ export interface ThroughputRun {
   readonly persistedPerSecond: number;
 }
 
+/**
+ * What idempotency keys cost: single-event POSTs without and with keys in alternating short runs
+ * on the same rooms, so that drift of the machine (a checkpoint, a vacuum, a warming JIT) hits
+ * both alike; the order within a round alternates too.
+ */
+export interface KeyCost {
+  readonly rounds: readonly { readonly keyless: ThroughputRun; readonly keyed: ThroughputRun }[];
+  /** The median over the rounds of keyed / keyless persisted events/s. */
+  readonly ratio: number;
+}
+
 export interface PublishThroughputResult {
   readonly oneRoom: ThroughputRun;
   readonly manyRooms: ThroughputRun;
-  /** As `manyRooms`, each POST with an `Idempotency-Key` of its own (absent in results from before keys). */
-  readonly keyed?: ThroughputRun;
+  readonly keyCost: KeyCost;
   readonly batched: ThroughputRun;
 }
 
@@ -34,9 +44,38 @@ export async function runPublishThroughput(
   const spread = roomNames('spread', settings.rooms);
   const oneRoom = await measure(session, roomNames('single', 1), { concurrency, durationMs }, warmUpMs);
   const manyRooms = await measure(session, spread, { concurrency, durationMs }, warmUpMs);
-  const keyed = await measure(session, spread, { concurrency, durationMs, isKeyed: true }, warmUpMs);
+  const keyCost = await measureKeyCost(session, spread, settings, warmUpMs);
   const batched = await measure(session, spread, { concurrency: batchConcurrency, durationMs, batchSize }, warmUpMs);
-  return { oneRoom, manyRooms, keyed, batched };
+  return { oneRoom, manyRooms, keyCost, batched };
+}
+
+async function measureKeyCost(
+  session: Session,
+  rooms: string[],
+  settings: BenchSettings['publish'],
+  warmUpMs: number,
+): Promise<KeyCost> {
+  const { concurrency, keyRounds, keyRoundMs: durationMs } = settings;
+  await hammer(session, rooms, { concurrency, durationMs: warmUpMs, isKeyed: true });
+  const rounds: KeyCost['rounds'][number][] = [];
+  for (let round = 0; round < keyRounds; round += 1) {
+    const run = (isKeyed: boolean) => measureOnce(session, rooms, { concurrency, durationMs, isKeyed });
+    if (round % 2 === 0) {
+      const keyless = await run(false);
+      rounds.push({ keyless, keyed: await run(true) });
+    } else {
+      const keyed = await run(true);
+      rounds.push({ keyless: await run(false), keyed });
+    }
+  }
+  const ratios = rounds.map(({ keyless, keyed }) => keyed.persistedPerSecond / keyless.persistedPerSecond);
+  return { rounds, ratio: median(ratios) };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 interface HammerShape {
@@ -52,12 +91,19 @@ async function measure(
   shape: HammerShape,
   warmUpMs: number,
 ): Promise<ThroughputRun> {
-  const { target, load, log } = session;
-  await target.createRooms(rooms);
-  const hammer = (durationMs: number) => load.run({ kind: 'hammer', rooms, ...shape, durationMs });
-  await hammer(warmUpMs);
+  await session.target.createRooms(rooms);
+  await hammer(session, rooms, { ...shape, durationMs: warmUpMs });
+  return measureOnce(session, rooms, shape);
+}
+
+function hammer(session: Session, rooms: string[], shape: HammerShape): Promise<HammerResult> {
+  return session.load.run({ kind: 'hammer', rooms, ...shape });
+}
+
+async function measureOnce(session: Session, rooms: string[], shape: HammerShape): Promise<ThroughputRun> {
+  const { target, log } = session;
   const before = await storedEvents(target.address, rooms);
-  const result = await hammer(shape.durationMs);
+  const result = await hammer(session, rooms, shape);
   const persisted = (await storedEvents(target.address, rooms)) - before;
   if (result.failed > 0) log(`publish: ${result.failed} POSTs failed, first: ${result.firstError}`);
   const persistedPerSecond = persisted / (result.usage.wallMs / 1000);

@@ -39,6 +39,8 @@ const INSERT_ONE_SQL = `
  * event whose key was used before for the same type and data is not stored: the original is
  * returned instead. A key used concurrently by another transaction, committed after this
  * statement's snapshot, fails the key's insert (unique violation): the caller runs it again.
+ * With $7 false, keys are not looked up, so that any key used before fails the statement the
+ * same way (cheaper when repeats are rare, and the caller runs it again looking them up).
  * Rows: one per new event (its seq), one per repeated key (the original), and one per existing
  * room (`room` set), so that the caller can tell which groups were kept.
  */
@@ -57,7 +59,7 @@ const INSERT_GROUPS_SQL = `
       SELECT seq, at, type, data FROM idempotency_keys
       WHERE room_id = input.room AND sender = input.sender AND key = input.key LIMIT 1
     ) k
-    WHERE input.key IS NOT NULL
+    WHERE input.key IS NOT NULL AND $7::boolean
   ), complete AS (
     SELECT input.grp FROM input LEFT JOIN locked ON locked.id = input.room
     GROUP BY input.grp HAVING bool_and(locked.id IS NOT NULL)
@@ -117,6 +119,13 @@ export type StoredGroup =
   | { readonly conflict: { readonly room: string; readonly key: string } };
 
 /**
+ * How a statement finds the idempotency keys used before: 'looked up' answers a repeat with its
+ * original event; 'by unique violation' skips the lookups and fails the whole statement with a
+ * unique violation of `idempotency_keys_pkey` instead (outside a transaction only).
+ */
+export type KeyCheck = 'looked up' | 'by unique violation';
+
+/**
  * Stores groups of events in one statement: each group whole, or not at all when one of its
  * rooms does not exist or one of its keys conflicts. A room's new events take its next seqs in the
  * order given, across groups. The keys of different groups must differ (a key repeated within
@@ -125,6 +134,7 @@ export type StoredGroup =
 export async function insertGroups(
   sql: SqlExecutor,
   groups: readonly (readonly SerialisedEvent[])[],
+  keys: KeyCheck = 'looked up',
 ): Promise<StoredGroup[]> {
   const items = groups.flatMap((group, index) => group.map((item) => ({ item, group: index })));
   const rows = await sql.query<GroupRow>(INSERT_GROUPS_SQL, [
@@ -134,6 +144,7 @@ export async function insertGroups(
     items.map(({ item }) => item.event.sender),
     items.map(({ group }) => group),
     items.map(({ item }) => item.event.idempotencyKey ?? null),
+    keys === 'looked up',
   ]);
   const existing = new Set<string>();
   const byOrd = new Map<number, GroupRow>();

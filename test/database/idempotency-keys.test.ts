@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BatchedEventAppender } from '../../src/database/batched-event-appender.js';
 import { PgUnitOfWork } from '../../src/database/pg-unit-of-work.js';
 import { IdempotencyConflict } from '../../src/domain/errors.js';
-import type { NewRoomEvent } from '../../src/domain/room-event.js';
+import type { NewRoomEvent, RoomEvent } from '../../src/domain/room-event.js';
 import { type TestDatabase, onBothDatabases } from '../support/databases.js';
 
 onBothDatabases('idempotency keys', idempotencyContract);
@@ -84,6 +84,31 @@ function idempotencyContract(open: () => Promise<TestDatabase>): void {
       [2, 'b', undefined],
     ]);
     expect(await lastSeq(room)).toBe(2);
+  });
+
+  it('answers repeats and conflicts met by a shared statement (found by the unique violation, then looked up)', async () => {
+    const room = await newRoom();
+    const node = new BatchedEventAppender(database.db);
+    const original = await node.append(keyed(room, 'old', 'a'));
+
+    const uses = [
+      node.append(keyed(room, 'new-1', 'b')),
+      node.append(keyed(room, 'old', 'a')),
+      node.append({ room, type: 'unkeyed', data: 'c', sender: 'backend' }),
+      node.append(keyed(room, 'old', 'another')),
+      node.append(keyed(room, 'new-2', 'd')),
+    ];
+    const [first, repeat, unkeyed, conflict, second] = await Promise.allSettled(uses);
+
+    expect(repeat).toMatchObject({ value: { seq: original.seq, data: 'a', replayed: true } });
+    expect(conflict).toMatchObject({ reason: expect.any(IdempotencyConflict) });
+    const stored = [first, unkeyed, second].map((outcome) => (outcome as PromiseFulfilledResult<RoomEvent>).value);
+    expect(stored.map((event) => [event.seq, event.data, 'replayed' in event])).toEqual([
+      [2, 'b', false],
+      [3, 'c', false],
+      [4, 'd', false],
+    ]);
+    expect(await lastSeq(room)).toBe(4);
   });
 
   it('stores one event for a key used at once by two nodes, many times, and answers every use with it', async () => {
