@@ -38,11 +38,18 @@ const PROFILED = {
     );
   },
   publish: async (session: Session, settings: BenchSettings) => {
-    const runs = Object.values(await runPublishThroughput(session, settings.publish, settings.warmUpMs));
-    const rows = runs.map(
+    const { oneRoom, manyRooms, keyCost, batched } = await runPublishThroughput(
+      session,
+      settings.publish,
+      settings.warmUpMs,
+    );
+    const rows = [oneRoom, manyRooms, batched].map(
       (run) => `${run.rooms} rooms × ${run.batchSize ?? 1}: ${Math.round(run.persistedPerSecond)}/s`,
     );
-    return `the publish-throughput scenario. Under the profiler, persisted events/s: ${rows.join('; ')}.`;
+    return (
+      `the publish-throughput scenario. Under the profiler, persisted events/s: ${rows.join('; ')}; ` +
+      `keyed ÷ keyless ${keyCost.ratio.toFixed(2)}.`
+    );
   },
   storm: async (session: Session, settings: BenchSettings) => {
     const storm = await runReconnectStorm(session, settings.storm, settings.handshakeConcurrency);
