@@ -7,14 +7,13 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npx tsx bench/keyed-statements.ts
  *
- * It works in a database of its own, `roomcast_keyed_statements`, dropped and created each time.
+ * It works in a fresh database of its own, dropped at the end.
  */
-import pg from 'pg';
 import { type KeyCheck, insertGroups, serialiseEvent } from '../src/database/event-insert-statements.js';
-import { migrate } from '../src/database/migrate.js';
 import { PgPoolDatabase } from '../src/database/pg-pool-database.js';
+import { postgresTestDatabase } from '../test/support/databases.js';
+import { median } from './load/stats.js';
 
-const DATABASE = 'roomcast_keyed_statements';
 const EVENTS_PER_STATEMENT = 64;
 const ROOMS = 50;
 const ROUNDS = 9;
@@ -26,7 +25,8 @@ const KINDS: readonly Kind[] = ['keyless', 'by unique violation', 'looked up'];
 
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error('DATABASE_URL is required');
-const database = await freshDatabase(url);
+const scratch = await postgresTestDatabase(url);
+const database = await oneConnectionWithoutSyncCommit(scratch.url!);
 let keys = 0;
 const statement = (kind: Kind) =>
   insertGroups(
@@ -62,24 +62,14 @@ for (const kind of KINDS) {
   );
 }
 await database.close();
+await scratch.dispose();
 
-async function freshDatabase(serverUrl: string): Promise<PgPoolDatabase> {
-  const admin = new pg.Client(serverUrl);
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE}`);
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  await admin.end();
-  const target = new URL(serverUrl);
-  target.pathname = `/${DATABASE}`;
+async function oneConnectionWithoutSyncCommit(databaseUrl: string): Promise<PgPoolDatabase> {
+  const target = new URL(databaseUrl);
   target.searchParams.set('options', '-c synchronous_commit=off');
   const db = new PgPoolDatabase(target.toString(), 1);
-  await migrate(db);
   for (let room = 0; room < ROOMS; room += 1) {
     await db.query("INSERT INTO rooms (id, name, capacity, epoch) VALUES ($1, $1, 1000, 'e')", [`room-${room}`]);
   }
   return db;
-}
-
-function median(values: readonly number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 }

@@ -1,5 +1,6 @@
-import type { HammerResult, TargetAddress } from '../shared/commands.js';
+import { median } from '../load/stats.js';
 import type { BenchSettings } from '../settings.js';
+import type { HammerResult, TargetAddress } from '../shared/commands.js';
 import { type Session, roomNames } from './session.js';
 
 /** Throughput on one set of rooms. */
@@ -70,12 +71,6 @@ async function measureKeyCost(
   }
   const ratios = rounds.map(({ keyless, keyed }) => keyed.persistedPerSecond / keyless.persistedPerSecond);
   return { rounds, ratio: median(ratios) };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 interface HammerShape {

@@ -40,16 +40,17 @@ export class ClusterPusher extends SequencedPusher implements BrokerListener {
     this.broker.publishPresence(update);
   }
 
+  // Another node's event, eviction or presence goes where this node's own go, but not back out.
   onEvent(event: RoomEvent): void {
-    this.delivery.accept(event);
+    super.push(event);
   }
 
   onEviction(roomId: string, userId: string): void {
-    this.hub.evict(roomId, userId);
+    super.evict(roomId, userId);
   }
 
   onPresence(update: PresenceUpdate): void {
-    this.hub.pushPresence(update);
+    super.pushPresence(update);
   }
 
   onSubscribed(): void {

@@ -12,7 +12,7 @@ export class SequencedPusher implements Pusher, PresencePusher {
   constructor(
     protected readonly delivery: SequencedDelivery,
     /** This node's Hub. */
-    protected readonly hub: Pusher & PresencePusher,
+    private readonly hub: Pusher & PresencePusher,
   ) {}
 
   push(event: RoomEvent): void {
