@@ -18,6 +18,7 @@ export type ClientFrame =
   | { op: 'leave'; room: string }
   | { op: 'filter'; room: string; types: readonly string[] | null }
   | { op: 'publish'; room: string; type: string; data: unknown; idempotencyKey?: string };
+export type JoinFrame = Extract<ClientFrame, { op: 'join' }>;
 
 export interface OkFrame {
   op: 'ok';

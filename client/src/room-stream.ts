@@ -2,7 +2,14 @@ import type { ReconnectOptions } from './backoff.js';
 import type { Environment } from './environment.js';
 import { type ErrorCode, RoomcastError } from './errors.js';
 import { EventStreamParser, type StreamMessage } from './event-stream.js';
-import { type ClientFrame, CloseCode, type EventFrame, type OkFrame, type PresenceFrame } from './protocol.js';
+import {
+  type ClientFrame,
+  CloseCode,
+  type EventFrame,
+  type JoinFrame,
+  type OkFrame,
+  type PresenceFrame,
+} from './protocol.js';
 import { Reconnector, type RetryInfo } from './reconnector.js';
 import type { Settle } from './requests.js';
 import type { Room, RoomTransport } from './room.js';
@@ -32,8 +39,6 @@ export interface StreamOwner {
   /** The room wants nothing more from the client. */
   forget(room: { readonly id: string }): void;
 }
-
-type JoinFrame = Extract<ClientFrame, { op: 'join' }>;
 
 const READ_ONLY = 'the sse transport is read-only: publish over REST or with the websocket transport';
 
@@ -70,8 +75,8 @@ export class RoomStream implements RoomTransport {
     return this.isConnected;
   }
 
-  join(frame: ClientFrame, settle: Settle): void {
-    void this.connect(frame as JoinFrame, settle);
+  join(frame: JoinFrame, settle: Settle): void {
+    void this.connect(frame, settle);
   }
 
   async request(frame: ClientFrame): Promise<OkFrame> {
@@ -159,9 +164,9 @@ export class RoomStream implements RoomTransport {
 
   /** A refusal before the stream began: the room's own (access, request) ends it; any other is retried. */
   private async refused(response: Response, settle: Settle): Promise<void> {
-    const body = (await response.json().catch(() => undefined)) as { error?: { code: string; message: string } };
-    const isRoomRefusal = [400, 403, 404, 406].includes(response.status) && body?.error;
-    if (isRoomRefusal) settle(new RoomcastError(body.error!.code as ErrorCode, body.error!.message));
+    const error = await errorOf(response);
+    const isRoomRefusal = [400, 403, 404, 406].includes(response.status) && error;
+    if (isRoomRefusal) settle(new RoomcastError(error.code, error.message));
     else this.dropped(1006, settle);
   }
 
@@ -214,10 +219,13 @@ export class RoomStream implements RoomTransport {
       throw new RoomcastError('unavailable', `leave failed: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (response.ok) return;
-    const body = (await response.json().catch(() => undefined)) as { error?: { code: string; message: string } };
-    throw new RoomcastError(
-      (body?.error?.code ?? 'unavailable') as ErrorCode,
-      body?.error?.message ?? `leave: ${response.status}`,
-    );
+    const error = await errorOf(response);
+    throw new RoomcastError(error?.code ?? 'unavailable', error?.message ?? `leave: ${response.status}`);
   }
+}
+
+/** The server's error body (`{"error": {code, message}}`) of a refused request, if it sent one. */
+async function errorOf(response: Response): Promise<{ code: ErrorCode; message: string } | undefined> {
+  const body = (await response.json().catch(() => undefined)) as { error?: { code: ErrorCode; message: string } };
+  return body?.error;
 }

@@ -1,6 +1,6 @@
 import { Emitter } from './emitter.js';
 import { RoomcastError } from './errors.js';
-import type { ClientFrame, EventFrame, OkFrame, PresenceFrame } from './protocol.js';
+import type { ClientFrame, EventFrame, JoinFrame, OkFrame, PresenceFrame } from './protocol.js';
 import type { Settle } from './requests.js';
 import type { EventMap, RoomEventOf } from './room-event.js';
 import { type PresenceChange, type RoomPresence, applyPresence } from './room-presence.js';
@@ -48,7 +48,7 @@ export interface RoomTransport {
   /** True while a connection is open; every active room has sent its join on it. */
   readonly isOpen: boolean;
   /** Sends a join at once (only while open); `settle` runs before any frame after the reply is handled. */
-  join(frame: ClientFrame, settle: Settle): void;
+  join(frame: JoinFrame, settle: Settle): void;
   /** Sends an op, queued until a connection is open; fails with `unavailable` after the request timeout. */
   request(frame: ClientFrame): Promise<OkFrame>;
   /** This room wants nothing more from the client. */
@@ -136,7 +136,7 @@ export class Room<E extends object = EventMap> extends Emitter<RoomEvents<E>> {
   /** Sends the join for a new connection, resuming after the last seq delivered. */
   subscribe(): void {
     if (!this.isActive) return;
-    const frame: ClientFrame = {
+    const frame: JoinFrame = {
       op: 'join',
       room: this.id,
       ...(this.types && { types: this.types }),

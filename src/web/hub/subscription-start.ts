@@ -27,12 +27,26 @@ export interface SubscriptionStartDeps {
   readonly presenceSynced: () => Promise<void>;
 }
 
+/** Where the room stands when a subscription begins, as both transports tell it. */
+export interface Announcement {
+  readonly room: string;
+  readonly epoch: string;
+  /** The room's last seq when live delivery began. */
+  readonly seq: number;
+  readonly recovered: boolean | undefined;
+}
+
 /** What the transport does at the two points only it knows how to speak. */
 export interface SubscriptionStartHooks {
   /** Tells the peer where the room stands (a join's `ok`, a stream's `ready`), before any event. */
-  announce(resumption: Resumption): void;
+  announce(announcement: Announcement): void;
   /** The replay failed after the announcement, by a fault of the server's: the client must end. */
   failed(error: unknown): void;
+}
+
+/** The event types a subscription asks for, as the Hub holds them; null or absent: every type. */
+export function typeSet(types: readonly string[] | null | undefined): ReadonlySet<string> | null {
+  return types ? new Set(types) : null;
 }
 
 /**
@@ -63,7 +77,8 @@ export async function startSubscription(
   // Present on every node by the time the announcement says the subscription began.
   hub.countPresent(client, request.room);
   await deps.presenceSynced();
-  hooks.announce(resumption);
+  const { room, recovered } = resumption;
+  hooks.announce({ room: room.id, epoch: room.epoch, seq: room.lastSeq, recovered });
   if (!(await replay(client, resumption, request.types, hooks))) return;
   hub.goLive(client, request.room, resumption.room.lastSeq);
 }

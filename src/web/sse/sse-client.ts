@@ -3,6 +3,7 @@ import type { User } from '../../domain/user.js';
 import type { ClientEvents } from '../hub/client-events.js';
 import { CloseCode } from '../hub/close-codes.js';
 import type { MessageEncoding } from '../hub/outbound-message.js';
+import type { Announcement } from '../hub/subscription-start.js';
 import { QueuedClient } from '../hub/queued-client.js';
 import {
   SSE_CHUNKED_ENCODING,
@@ -24,7 +25,7 @@ const STREAM_HEADERS = {
 /** What the owner of a stream hears: its end, as every client's, and its beginning. */
 export interface SseClientEvents extends ClientEvents<SseClient> {
   /** The 200 went out: from here on the response is the stream, and its end is reported. */
-  started(client: SseClient): void;
+  started(): void;
 }
 
 /**
@@ -56,10 +57,10 @@ export class SseClient extends QueuedClient<Buffer> {
     return this.writer !== undefined;
   }
 
-  /** Answers 200 with the stream's headers and sends `event: ready` with `data`; nothing once closing. */
-  start(data: Record<string, unknown>): void {
+  /** Answers 200 with the stream's headers and sends `event: ready` with the room's state; nothing once closing. */
+  start(announcement: Announcement): void {
     if (!this.isOpen || !this.begin()) return;
-    this.enqueue(this.frame(streamMessage('ready', data)));
+    this.enqueue(this.frame(streamMessage('ready', announcement)));
   }
 
   /** A stream is its one room: once its user has left the room, the stream is over (1000). */
@@ -110,7 +111,7 @@ export class SseClient extends QueuedClient<Buffer> {
     this.res.writeHead(200, STREAM_HEADERS);
     this.res.flushHeaders();
     this.writer = new SseWriter(this.res);
-    this.events.started(this);
+    this.events.started();
     return true;
   }
 }

@@ -32,7 +32,7 @@ export const SSE_CHUNKED_ENCODING: MessageEncoding<Buffer> = {
 };
 
 /** A named event of the stream itself (`ready`, `close`) with its JSON data. */
-export function streamMessage(event: 'ready' | 'close', data: Record<string, unknown>): Buffer {
+export function streamMessage(event: 'ready' | 'close', data: object): Buffer {
   return Buffer.from(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 

@@ -5,10 +5,15 @@ import { z } from 'zod';
 import { currentUser } from '../auth/bearer.js';
 import { ApiError } from '../errors.js';
 import { CloseCode } from '../hub/close-codes.js';
-import { type SubscriptionRequest, type SubscriptionStartDeps, startSubscription } from '../hub/subscription-start.js';
+import {
+  type SubscriptionRequest,
+  type SubscriptionStartDeps,
+  startSubscription,
+  typeSet,
+} from '../hub/subscription-start.js';
 import type { ConnectionObserver } from '../metrics/server-metrics.js';
 import { contextOf } from '../request-context.js';
-import { eventTypeSchema, roomPathSchema } from '../schemas.js';
+import { roomPathSchema, typeFilterSchema } from '../schemas.js';
 import type { UserConnections } from '../user-connections.js';
 import { parseOrThrow } from '../validation.js';
 import { SseClient } from './sse-client.js';
@@ -34,7 +39,7 @@ const streamQuery = z.object({
   types: z
     .string()
     .transform((types) => types.split(','))
-    .pipe(z.array(eventTypeSchema).max(100))
+    .pipe(typeFilterSchema)
     .optional(),
   presence: z.enum(['true', 'false']).optional(),
 });
@@ -59,7 +64,7 @@ export function streamRoutes(deps: StreamRouteDeps, guard: RequestHandler): Rout
       // On a reconnect the standard header says where the reader stopped, whatever the URL says.
       since: lastEventId(req) ?? query.since,
       epoch: query.epoch,
-      types: query.types ? new Set(query.types) : null,
+      types: typeSet(query.types),
       wantsPresence: query.presence !== 'false',
     };
     await stream(deps, res, request);
@@ -95,8 +100,7 @@ async function stream(deps: StreamRouteDeps, res: ServerResponse, request: Subsc
   hub.register(client);
   try {
     await startSubscription(subscriptions, client, request, {
-      announce: ({ room, recovered }) =>
-        client.start({ room: room.id, epoch: room.epoch, seq: room.lastSeq, recovered }),
+      announce: (announcement) => client.start(announcement),
       failed: (error) => {
         logger.error({ err: error, ...log }, 'stream replay failed; closing the stream');
         client.close(CloseCode.InternalError, 'internal error');

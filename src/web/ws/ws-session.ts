@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { LeaveRoom } from '../../usecase/leave-room.js';
 import type { PublishEvent } from '../../usecase/publish-event.js';
 import { CloseCode } from '../hub/close-codes.js';
-import { type SubscriptionStartDeps, startSubscription } from '../hub/subscription-start.js';
+import { type SubscriptionStartDeps, startSubscription, typeSet } from '../hub/subscription-start.js';
 import type { KeyedRateLimiter, RateVerdict } from '../rate-limiter.js';
 import { type ClientOp, parseClientFrame } from './client-ops.js';
 import { type FrameId, encodeError, encodeOk } from './codec.js';
@@ -102,7 +102,7 @@ export class WsSession {
         return { room: op.room };
       case 'filter':
         this.requireSubscription(op.room);
-        hub.setFilter(this.client, op.room, toTypeSet(op.types));
+        hub.setFilter(this.client, op.room, typeSet(op.types));
         return { room: op.room };
       case 'publish':
         return {
@@ -119,10 +119,9 @@ export class WsSession {
         `a connection may hold at most ${this.deps.maxSubscriptions} subscriptions`,
       );
     }
-    const request = { ...op, types: toTypeSet(op.types), wantsPresence: op.presence !== false };
+    const request = { ...op, types: typeSet(op.types), wantsPresence: op.presence !== false };
     await startSubscription(this.deps, this.client, request, {
-      announce: ({ room, recovered }) =>
-        this.client.enqueue(encodeOk(id, { room: room.id, epoch: room.epoch, seq: room.lastSeq, recovered })),
+      announce: (announcement) => this.client.enqueue(encodeOk(id, { ...announcement })),
       failed: (error) => this.fail(error),
     });
   }
@@ -145,8 +144,4 @@ export class WsSession {
       throw new SessionError('not_subscribed', `this connection does not receive room '${roomId}'`);
     }
   }
-}
-
-function toTypeSet(types: readonly string[] | null | undefined): ReadonlySet<string> | null {
-  return types ? new Set(types) : null;
 }

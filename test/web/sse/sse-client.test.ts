@@ -60,6 +60,8 @@ class FakeResponse extends EventEmitter {
   }
 }
 
+const READY = { room: 'r', epoch: 'e', seq: 0, recovered: undefined };
+
 /** A stream over a fake response; HTTP/1.0 unless told, so that what is written reads plainly (unchunked). */
 function newClient(httpVersion = '1.0') {
   const res = new FakeResponse(httpVersion);
@@ -78,7 +80,7 @@ describe('SseClient', () => {
     const { res, client, starts } = newClient();
     client.keepAlive();
     expect(res.headersSent).toBe(false);
-    client.start({ room: 'r', epoch: 'e', seq: 0 });
+    client.start(READY);
     expect(res.head).toEqual({
       status: 200,
       headers: {
@@ -95,7 +97,7 @@ describe('SseClient', () => {
     const [ann, bob] = [newClient('1.1'), newClient('1.1')];
     const event = eventMessage(roomEvent('r', 7));
     for (const { client } of [ann, bob]) {
-      client.start({});
+      client.start(READY);
       client.deliver(event);
     }
     expect(ann.res.head?.headers['Transfer-Encoding']).toBe('chunked');
@@ -110,7 +112,7 @@ describe('SseClient', () => {
     const event = eventMessage(roomEvent('r', 7));
     const presence = presenceMessage({ room: 'r', count: 0, users: [] });
     for (const { client } of [ann, bob]) {
-      client.start({});
+      client.start(READY);
       client.deliver(event);
       client.deliver(presence);
     }
@@ -132,7 +134,7 @@ describe('SseClient', () => {
 
   it("pings beside the queue, and cuts a reader that has not taken the last ping by the next tick ('missed-pong')", () => {
     const { res, client, ends } = newClient();
-    client.start({});
+    client.start(READY);
     client.keepAlive();
     expect(res.written.at(-1)).toBe(': ping\n\n');
     res.callbacks.shift()!();
@@ -151,7 +153,7 @@ describe('SseClient', () => {
     expect(res.written).toEqual(['event: close\ndata: {"code":1001,"reason":"server shutting down"}\n\n']);
     expect(res.writableEnded).toBe(true);
     expect(starts()).toBe(1);
-    client.start({});
+    client.start(READY);
     expect(res.written).toHaveLength(1);
   });
 
@@ -170,7 +172,7 @@ describe('SseClient', () => {
     });
     hub.register(client);
     hub.subscribe(client, 'r', null);
-    client.start({});
+    client.start(READY);
     hub.evict('r', 'ann');
     expect(res.written.at(-1)).toBe('event: close\ndata: {"code":1000,"reason":"left the room"}\n\n');
     expect(client.isOpen).toBe(false);
