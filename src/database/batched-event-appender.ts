@@ -7,7 +7,7 @@ import {
   insertGroups,
   serialiseEvent,
 } from './event-insert-statements.js';
-import { type SqlExecutor, UNIQUE_VIOLATION, sqlErrorCode } from './sql.js';
+import { type SqlExecutor, UNIQUE_VIOLATION, sqlErrorCode, sqlErrorConstraint } from './sql.js';
 
 /** Bounds one statement: at most this many events, and about this much event data (one group always fits). */
 export const MAX_BATCH_EVENTS = 500;
@@ -93,7 +93,7 @@ export class BatchedEventAppender {
         await this.storeOnce(batch, run === 1 ? 'by unique violation' : 'looked up');
         return;
       } catch (error) {
-        if (run < MAX_RUNS_PER_BATCH && isKeyTakenMeanwhile(error)) continue;
+        if (run < MAX_RUNS_PER_BATCH && isKeyUsedBefore(error)) continue;
         for (const pending of batch) pending.reject(error);
         return;
       }
@@ -102,9 +102,8 @@ export class BatchedEventAppender {
 
   private async storeOnce(batch: readonly PendingGroup[], keys: KeyCheck): Promise<void> {
     const lone = batch.length === 1 && batch[0]!.items.length === 1 ? batch[0]!.items[0]! : undefined;
-    // A lone event without a key takes the simpler statement: cheaper to plan, the same result.
-    if (lone && lone.event.idempotencyKey === undefined) {
-      batch[0]!.resolve([await insertEvent(this.sql, lone)]);
+    if (lone) {
+      batch[0]!.resolve([await insertEvent(this.sql, lone, keys)]);
       return;
     }
     const outcomes = await insertGroups(
@@ -146,10 +145,10 @@ function scopedKey(event: NewRoomEvent): string {
   return JSON.stringify([event.room, event.sender, event.idempotencyKey]);
 }
 
-/** A key that another transaction stored after the statement took its snapshot. */
-function isKeyTakenMeanwhile(error: unknown): boolean {
-  return (
-    sqlErrorCode(error) === UNIQUE_VIOLATION &&
-    (error as { constraint?: unknown }).constraint === 'idempotency_keys_pkey'
-  );
+/**
+ * A key stored before: found by its unique violation on a statement's first run, or stored by
+ * another transaction after the statement took its snapshot.
+ */
+function isKeyUsedBefore(error: unknown): boolean {
+  return sqlErrorCode(error) === UNIQUE_VIOLATION && sqlErrorConstraint(error) === 'idempotency_keys_pkey';
 }

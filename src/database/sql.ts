@@ -23,4 +23,12 @@ export function sqlErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** The constraint a failed statement broke (PostgreSQL reports it with a unique or check violation), if any. */
+export function sqlErrorConstraint(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'constraint' in error && typeof error.constraint === 'string') {
+    return error.constraint;
+  }
+  return undefined;
+}
+
 export const UNIQUE_VIOLATION = '23505';

@@ -27,7 +27,6 @@ const batchBody = z.object({
     .min(1)
     .max(MAX_BATCH_ITEMS),
 });
-const keyHeader = z.object({ 'Idempotency-Key': idempotencyKeySchema.optional() });
 
 /**
  * A route that publishes, defined once: express mounts it under /v1, and the fast path serves
@@ -56,14 +55,10 @@ export function publishRoutes(useCases: Pick<RoomUseCases, 'publishEvent' | 'pub
     async handle(req, res, params) {
       const { room } = parseOrThrow(roomPathSchema, params, 'path');
       const body = parseOrThrow(publishBody, req.body, 'body');
-      const key = parseOrThrow(keyHeader, { 'Idempotency-Key': req.headers['idempotency-key'] }, 'header');
-      const event = await useCases.publishEvent.execute(
-        currentUser(res),
-        room,
-        body.type,
-        body.data,
-        key['Idempotency-Key'],
-      );
+      const header = req.headers['idempotency-key'];
+      const key =
+        header === undefined ? undefined : parseOrThrow(idempotencyKeySchema, header, 'header.Idempotency-Key');
+      const event = await useCases.publishEvent.execute(currentUser(res), room, body.type, body.data, key);
       sendPublished(res, [event], eventJsonText(event));
     },
   };
