@@ -1,11 +1,6 @@
 import { z } from 'zod';
+import { optionalText, positiveInt } from './env-schema.js';
 import { WEBHOOK_ENVIRONMENT, type WebhookSettings, hasSecretWithUrl, webhookSettings } from './webhook-config.js';
-
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const optionalText = z
-  .string()
-  .optional()
-  .transform((value) => (value === '' ? undefined : value));
 
 const environmentSchema = z
   .object({

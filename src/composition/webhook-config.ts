@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WebhookTypes } from '../domain/webhook.js';
+import { optionalText, positiveInt } from './env-schema.js';
 
 /** How webhooks are sent, when WEBHOOK_URL is set. */
 export interface WebhookSettings {
@@ -17,29 +18,19 @@ const STANDARD_WEBHOOKS_SECRET = /^whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2
 const MIN_KEY_BYTES = 24;
 const MAX_KEY_BYTES = 64;
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-
 /** The webhook settings' part of the environment schema. */
 export const WEBHOOK_ENVIRONMENT = {
-  WEBHOOK_URL: z
-    .string()
-    .optional()
-    .transform((value) => (value === '' ? undefined : value))
-    .pipe(z.url({ protocol: /^https?$/ }).optional()),
-  WEBHOOK_SECRET: z
-    .string()
-    .optional()
-    .transform((value) => (value === '' ? undefined : value))
-    .pipe(
-      z
-        .string()
-        .regex(STANDARD_WEBHOOKS_SECRET, "must be 'whsec_' followed by a base64 key")
-        .refine((secret) => {
-          const bytes = Buffer.from(secret.slice('whsec_'.length), 'base64').length;
-          return bytes >= MIN_KEY_BYTES && bytes <= MAX_KEY_BYTES;
-        }, `the key must be ${MIN_KEY_BYTES} to ${MAX_KEY_BYTES} bytes`)
-        .optional(),
-    ),
+  WEBHOOK_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  WEBHOOK_SECRET: optionalText.pipe(
+    z
+      .string()
+      .regex(STANDARD_WEBHOOKS_SECRET, "must be 'whsec_' followed by a base64 key")
+      .refine((secret) => {
+        const bytes = Buffer.from(secret.slice('whsec_'.length), 'base64').length;
+        return bytes >= MIN_KEY_BYTES && bytes <= MAX_KEY_BYTES;
+      }, `the key must be ${MIN_KEY_BYTES} to ${MAX_KEY_BYTES} bytes`)
+      .optional(),
+  ),
   WEBHOOK_EVENTS: z
     .string()
     .default('room.*,member.*')

@@ -51,7 +51,10 @@ export function registerWebhooks(container: DependencyContainer, config: Config,
         concurrency: OCCUPANCY_CONCURRENCY,
         retryMs: OCCUPANCY_RETRY_MS,
         reportError: (error, room) =>
-          logger.warn({ err: error, room }, "settling rooms' occupancy failed; retrying each room every second"),
+          logger.warn(
+            { err: error, room, retryMs: OCCUPANCY_RETRY_MS },
+            "settling rooms' occupancy failed; retrying each room",
+          ),
       }),
   );
 }

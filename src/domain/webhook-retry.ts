@@ -13,8 +13,8 @@ export type NextAttempt = { readonly retryInMs: number } | { readonly drop: true
  */
 export class RetryPolicy {
   constructor(
-    readonly maxAttempts: number,
-    readonly baseMs: number,
+    private readonly maxAttempts: number,
+    private readonly baseMs: number,
     private readonly random: () => number = Math.random,
   ) {}
 

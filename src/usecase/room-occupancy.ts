@@ -20,8 +20,8 @@ export interface OccupancyOptions {
 export class RoomOccupancy {
   /** Rooms to settle, oldest first. */
   private readonly waiting = new Set<string>();
-  private readonly settling = new Set<string>();
-  private readonly running = new Set<Promise<void>>();
+  /** Rooms being settled, and their settlements. */
+  private readonly settling = new Map<string, Promise<void>>();
   private readonly retries = new Set<NodeJS.Timeout>();
   private isStopped = false;
   private isFailing = false;
@@ -43,7 +43,7 @@ export class RoomOccupancy {
   async stop(): Promise<void> {
     this.isStopped = true;
     for (const retry of this.retries) clearTimeout(retry);
-    while (this.running.size > 0) await Promise.all(this.running);
+    while (this.settling.size > 0) await Promise.all(this.settling.values());
   }
 
   /** Settles the room when its turn comes (again, after a settlement under way). */
@@ -57,13 +57,11 @@ export class RoomOccupancy {
       if (this.settling.size >= this.options.concurrency) return;
       if (this.settling.has(roomId)) continue;
       this.waiting.delete(roomId);
-      this.settling.add(roomId);
       const done = this.settleNow(roomId).finally(() => {
         this.settling.delete(roomId);
-        this.running.delete(done);
         this.next();
       });
-      this.running.add(done);
+      this.settling.set(roomId, done);
     }
   }
 
