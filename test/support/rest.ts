@@ -20,3 +20,63 @@ export async function createRoom(
   });
   if (response.status !== 201) throw new Error(`room ${id} not created: ${response.status} ${await response.text()}`);
 }
+
+/** A REST answer: its status, headers (by lower-case name) and JSON body (`{}` when empty). */
+export interface RestAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  /** Untyped, as supertest's: the test reads what it expects of it. */
+  readonly body: any;
+}
+
+/** What `publishEvent` may add: the Idempotency-Key, and the status the server must answer (or any of several). */
+export interface PublishOptions {
+  readonly key?: string;
+  /** 201 (a new event) unless given. */
+  readonly status?: number | readonly number[];
+}
+
+/**
+ * `POST /v1/rooms/:room/events` to the server at `baseUrl` as `token`'s user, with `key` as its
+ * Idempotency-Key. Throws unless the server answers `status` (201 unless given).
+ */
+export async function publishEvent(
+  baseUrl: string,
+  token: string,
+  room: string,
+  event: { readonly type: string; readonly data: unknown },
+  { key, status = 201 }: PublishOptions = {},
+): Promise<RestAnswer> {
+  const response = await fetch(`${baseUrl}/v1/rooms/${room}/events`, {
+    method: 'POST',
+    headers: {
+      ...bearer(token),
+      'Content-Type': 'application/json',
+      ...(key === undefined ? {} : { 'Idempotency-Key': key }),
+    },
+    body: JSON.stringify(event),
+  });
+  const answer = await answerOf(response);
+  const expected = typeof status === 'number' ? [status] : status;
+  if (!expected.includes(answer.status)) {
+    throw new Error(
+      `publish to ${room} answered ${answer.status}, not ${expected.join(' or ')}: ${JSON.stringify(answer.body)}`,
+    );
+  }
+  return answer;
+}
+
+/** `token`'s user joins the room (`PUT members/me`). Throws unless the server answers 201 (a new member). */
+export async function joinRoom(baseUrl: string, token: string, room: string): Promise<void> {
+  const response = await fetch(`${baseUrl}/v1/rooms/${room}/members/me`, { method: 'PUT', headers: bearer(token) });
+  if (response.status !== 201) throw new Error(`not joined to ${room}: ${response.status} ${await response.text()}`);
+}
+
+async function answerOf(response: Response): Promise<RestAnswer> {
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: Object.fromEntries(response.headers),
+    body: text ? JSON.parse(text) : {},
+  };
+}
