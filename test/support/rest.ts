@@ -21,12 +21,22 @@ export async function createRoom(
   if (response.status !== 201) throw new Error(`room ${id} not created: ${response.status} ${await response.text()}`);
 }
 
-/** A REST answer: its status, headers (by lower-case name) and JSON body (`{}` when empty). */
-export interface RestAnswer {
+/** A publish's answer: its status, headers (by lower-case name) and JSON body (`{}` when empty). */
+export interface PublishAnswer {
   readonly status: number;
   readonly headers: Record<string, string>;
-  /** Untyped, as supertest's: the test reads what it expects of it. */
-  readonly body: any;
+  /** The Event, or with a refusal the error body (the test asserts which it got). */
+  readonly body: PublishedEvent & { readonly error?: { readonly code: string; readonly message: string } };
+}
+
+/** An Event as the REST API answers it. */
+export interface PublishedEvent {
+  readonly room: string;
+  readonly seq: number;
+  readonly type: string;
+  readonly data: unknown;
+  readonly sender: string;
+  readonly at: string;
 }
 
 /** What `publishEvent` may add: the Idempotency-Key, and the status the server must answer (or any of several). */
@@ -46,7 +56,7 @@ export async function publishEvent(
   room: string,
   event: { readonly type: string; readonly data: unknown },
   { key, status = 201 }: PublishOptions = {},
-): Promise<RestAnswer> {
+): Promise<PublishAnswer> {
   const response = await fetch(`${baseUrl}/v1/rooms/${room}/events`, {
     method: 'POST',
     headers: {
@@ -72,11 +82,11 @@ export async function joinRoom(baseUrl: string, token: string, room: string): Pr
   if (response.status !== 201) throw new Error(`not joined to ${room}: ${response.status} ${await response.text()}`);
 }
 
-async function answerOf(response: Response): Promise<RestAnswer> {
+async function answerOf(response: Response): Promise<PublishAnswer> {
   const text = await response.text();
   return {
     status: response.status,
     headers: Object.fromEntries(response.headers),
-    body: text ? JSON.parse(text) : {},
+    body: (text ? JSON.parse(text) : {}) as PublishAnswer['body'],
   };
 }
