@@ -11,7 +11,9 @@ import {
   connect,
 } from '../../client/src/index.js';
 import type { RoomEvent } from '../../client/src/index.js';
+import { publishOverRest } from '../support/delivery-subscriber.js';
 import { type Signal, when } from '../support/eventually.js';
+import type { TestServer } from '../support/test-server.js';
 
 /** Short reconnect delays, so that a test sees many reconnects quickly. */
 export const FAST_RECONNECTS = { baseDelayMs: 20, maxDelayMs: 200, policyDelayMs: 300 };
@@ -83,6 +85,38 @@ export function delivered(room: Room, events: readonly RoomEvent[], seq: number,
     timeoutMs,
     `event ${seq} delivered in ${room.id}`,
   );
+}
+
+/**
+ * Publishes 150 events into the room over REST (2 callers), and meanwhile has `server` drop every
+ * connection three times, with close codes 1001, 1011 and 1013: each once `delivered()` (the count
+ * of what the room delivered) reached 30, 70 and 110 with the client open. Resolves to the seqs
+ * published, sorted, once `delivered()` is 150.
+ */
+export async function dropWhilePublishing(
+  server: TestServer,
+  token: string,
+  client: AnyClient,
+  room: Room,
+  delivered: () => number,
+): Promise<number[]> {
+  const publishing = publishOverRest(server.baseUrl, token, room.id, 150, 2);
+  for (const [closeCode, afterEvents] of [
+    [1001, 30],
+    [1011, 70],
+    [1013, 110],
+  ] as const) {
+    await when(
+      () => delivered() >= afterEvents && client.state === 'open',
+      [deliveries(room), stateChanges(client)],
+      20_000,
+      `${afterEvents} events delivered with the client open`,
+    );
+    server.app.connections.closeAll(closeCode, 'test drops the connection');
+  }
+  const published = (await publishing).sort((a, b) => a - b);
+  await when(() => delivered() === 150, deliveries(room), 20_000, 'all 150 events delivered');
+  return published;
 }
 
 /** Every presence update a room emitted, in order. */

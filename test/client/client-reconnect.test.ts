@@ -12,6 +12,7 @@ import {
   connectRecorded,
   delivered,
   deliveries,
+  dropWhilePublishing,
   recordEvents,
   retriesOf,
   seqsOfType,
@@ -63,23 +64,8 @@ describe('reconnecting', () => {
     room.on('joined', (info) => joins.push(info));
     const { seq: liveAfter } = await room.ready;
 
-    const publishing = publishOverRest(server.baseUrl, ann, roomId, 150, 2);
     const ticks = () => seqsOfType(events, 'tick').length;
-    for (const [closeCode, afterEvents] of [
-      [1001, 30],
-      [1011, 70],
-      [1013, 110],
-    ] as const) {
-      await when(
-        () => ticks() >= afterEvents && client.state === 'open',
-        [deliveries(room), stateChanges(client)],
-        20_000,
-        `${afterEvents} ticks delivered on an open connection`,
-      );
-      server.app.connections.closeAll(closeCode, 'test drops the connection');
-    }
-    const published = (await publishing).sort((a, b) => a - b);
-    await when(() => ticks() === 150, deliveries(room), 20_000, 'all 150 ticks delivered');
+    const published = await dropWhilePublishing(server, ann, client, room, ticks);
 
     expect(seqsOfType(events, 'tick')).toEqual(published);
     // Every event of the room (membership included; presence is no event): once, in order, no gap.

@@ -7,8 +7,8 @@ import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';
 import {
   type RecordedClient,
-  deliveries,
   delivered,
+  dropWhilePublishing,
   presentAre,
   recordEvents,
   rest,
@@ -75,22 +75,7 @@ describe('the sse transport', () => {
     room.on('joined', (join) => joins.push(join));
     await room.ready;
 
-    const publishing = publishOverRest(server.baseUrl, ann, roomId, 150, 2);
-    for (const [closeCode, afterEvents] of [
-      [1001, 30],
-      [1011, 70],
-      [1013, 110],
-    ] as const) {
-      await when(
-        () => events.length >= afterEvents && client.state === 'open',
-        [deliveries(room), stateChanges(client)],
-        20_000,
-        `${afterEvents} events delivered on an open stream`,
-      );
-      server.app.connections.closeAll(closeCode, 'test drops the stream');
-    }
-    const published = (await publishing).sort((a, b) => a - b);
-    await when(() => events.length === 150, deliveries(room), 20_000, 'all 150 events delivered');
+    const published = await dropWhilePublishing(server, ann, client, room, () => events.length);
 
     expect(seqsOfType(events, 'tick')).toEqual(published);
     expect(events.map((event) => event.seq)).toEqual(seqRange(1, 150));

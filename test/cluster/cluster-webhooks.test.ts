@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildServer } from '../support/child-server.js';
 import { clusterServices, startCluster, type TestCluster } from '../support/cluster.js';
 import { eventuallyAsync } from '../support/eventually.js';
-import { bearer, createRoom } from '../support/rest.js';
+import { createRoom, joinRoom, publishEvent } from '../support/rest.js';
 import { signToken } from '../support/tokens.js';
 import { type WebhookReceiver, startWebhookReceiver, webhookSecret } from '../support/webhook-receiver.js';
 import { WsTestClient } from '../support/ws-test-client.js';
@@ -47,15 +47,9 @@ describe.skipIf(skip)(`webhooks from a cluster ${skip ?? ''}`, { timeout: 120_00
     // Joins and publishes through both nodes at once.
     await Promise.all(
       ROOMS.flatMap((room) => [
-        ...tokens.map((token, i) =>
-          fetch(`${nodeFor(i).baseUrl}/v1/rooms/${room}/members/me`, { method: 'PUT', headers: bearer(token) }),
-        ),
+        ...tokens.map((token, i) => joinRoom(nodeFor(i).baseUrl, token, room)),
         ...Array.from({ length: EVENTS_PER_ROOM }, (_, n) =>
-          fetch(`${nodeFor(n).baseUrl}/v1/rooms/${room}/events`, {
-            method: 'POST',
-            headers: { ...bearer(service), 'content-type': 'application/json' },
-            body: JSON.stringify({ type: 'chat.line', data: n }),
-          }),
+          publishEvent(nodeFor(n).baseUrl, service, room, { type: 'chat.line', data: n }),
         ),
       ]),
     );

@@ -1,7 +1,13 @@
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { publishOverRest, publishOverSockets, roomFirstSeq, seqRange } from '../support/delivery-subscriber.js';
-import { eventually, eventuallyAsync, withDeadline } from '../support/eventually.js';
+import {
+  SHORT_HISTORY,
+  publishOverRest,
+  publishOverSockets,
+  seqRange,
+  untilTrimmedPast,
+} from '../support/delivery-subscriber.js';
+import { eventually, withDeadline } from '../support/eventually.js';
 import { bearer, createRoom } from '../support/rest.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';
@@ -210,19 +216,14 @@ describe('joining with since', () => {
 describe('joining with since older than the kept history', () => {
   let trimmed: TestServer;
   beforeAll(async () => {
-    trimmed = await startTestServer({ HISTORY_MAX_EVENTS: '50', HISTORY_TRIM_INTERVAL_MS: '50' });
+    trimmed = await startTestServer(SHORT_HISTORY);
   });
   afterAll(() => trimmed?.stop());
 
   it('says recovered: false, replays nothing and delivers live events only', async () => {
     const room = await newRoom(trimmed);
     await publishOverSockets(trimmed.wsUrl, service, room, 200);
-    // A poll: the server trims on its own timer, seen only through REST.
-    await eventuallyAsync(
-      async () => (await roomFirstSeq(trimmed.baseUrl, service, room)) > 2,
-      20_000,
-      'history trimmed past seq 2',
-    );
+    await untilTrimmedPast(trimmed.baseUrl, service, room, 2, 20_000);
     await expectOnlyLiveAfterJoin({ room, since: 1 }, { seq: 200, recovered: false }, trimmed);
   });
 });

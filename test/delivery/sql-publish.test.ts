@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterServices, startCluster } from '../support/cluster.js';
 import { postgresTestDatabase } from '../support/databases.js';
 import { roomLastSeq } from '../support/delivery-subscriber.js';
-import { bearer, createRoom } from '../support/rest.js';
+import { createRoom, publishEvent } from '../support/rest.js';
 import { serviceUrl, skipReason } from '../support/services.js';
 import { type TestServer, startTestServer } from '../support/test-server.js';
 import { signToken } from '../support/tokens.js';
@@ -69,23 +69,16 @@ describe.skipIf(!postgresUrl)(
       await subscriber.request({ op: 'join', room: 'orders' });
       await subscriber.request({ op: 'join', room: 'side' });
 
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      await client.query('BEGIN');
-      await client.query('CREATE TEMP TABLE app_orders (id int)');
-      await client.query('INSERT INTO app_orders VALUES (1)');
-      const seq = await sqlPublish(client, 'orders', 'order.created', { id: 1 });
-      // While the transaction is open, another room's event goes through; the SQL one must not.
-      await fetch(`${server.baseUrl}/v1/rooms/side/events`, {
-        method: 'POST',
-        headers: { ...bearer(service), 'Content-Type': 'application/json' },
-        body: JSON.stringify({ type: 'marker', data: null }),
+      const seq = await inTransaction(url, async (client) => {
+        await client.query('CREATE TEMP TABLE app_orders (id int)');
+        await client.query('INSERT INTO app_orders VALUES (1)');
+        const stored = await sqlPublish(client, 'orders', 'order.created', { id: 1 });
+        // While the transaction is open, another room's event goes through; the SQL one must not.
+        await publishEvent(server.baseUrl, service, 'side', { type: 'marker', data: null });
+        await subscriber.waitFor(() => subscriber.events('side').length === 1);
+        expect(subscriber.events('orders')).toEqual([]);
+        return stored;
       });
-      await subscriber.waitFor(() => subscriber.events('side').length === 1);
-      expect(subscriber.events('orders')).toEqual([]);
-
-      await client.query('COMMIT');
-      await client.end();
 
       const [pushed] = await subscriber.waitFor(
         () => subscriber.events('orders').length === 1 && subscriber.events('orders'),
@@ -179,11 +172,9 @@ describe.skipIf(cluster.skip)(`publishing from SQL in a cluster ${cluster.skip ?
         }),
       );
       const rest = (node: typeof a, n: number) =>
-        fetch(`${node.baseUrl}/v1/rooms/mixed/events`, {
-          method: 'POST',
-          headers: { ...bearer(service), 'Content-Type': 'application/json' },
-          body: JSON.stringify({ type: 'rest', data: n }),
-        }).then((response) => expect(response.status).toBe(201));
+        publishEvent(node.baseUrl, service, 'mixed', { type: 'rest', data: n }).then((answer) =>
+          expect(answer.status).toBe(201),
+        );
       const sql = (n: number) => inTransaction(nodes.databaseUrl, (client) => sqlPublish(client, 'mixed', 'sql', n));
       await Promise.all(Array.from({ length: 60 }, (_, n) => (n % 3 === 0 ? sql(n) : rest(n % 3 === 1 ? a : b, n))));
 
@@ -208,11 +199,13 @@ describe.skipIf(cluster.skip)(`publishing from SQL in a cluster ${cluster.skip ?
       await createRoom(nodes.nodes[0]!.baseUrl, service, 'keyed');
       const answers = await Promise.all(
         Array.from({ length: 20 }, (_, n) =>
-          fetch(`${nodes.nodes[n % 2]!.baseUrl}/v1/rooms/keyed/events`, {
-            method: 'POST',
-            headers: { ...bearer(service), 'Content-Type': 'application/json', 'Idempotency-Key': 'pay-42' },
-            body: JSON.stringify({ type: 'payment.captured', data: { id: 42 } }),
-          }).then(async (response) => ({ status: response.status, body: (await response.json()) as { seq: number } })),
+          publishEvent(
+            nodes.nodes[n % 2]!.baseUrl,
+            service,
+            'keyed',
+            { type: 'payment.captured', data: { id: 42 } },
+            { key: 'pay-42', status: [200, 201] },
+          ),
         ),
       );
       expect(answers.filter((answer) => answer.status === 201)).toHaveLength(1);

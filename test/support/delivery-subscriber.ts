@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { eventuallyAsync } from './eventually.js';
 import { presenceFromFrames } from './presence-state.js';
 import { bearer } from './rest.js';
 
@@ -239,6 +240,27 @@ export async function roomFirstSeq(baseUrl: string, token: string, room: string)
   const response = await fetch(`${baseUrl}/v1/rooms/${room}/events?limit=1`, { headers: bearer(token) });
   if (response.status !== 200) throw new Error(`GET events of ${room}: ${response.status}`);
   return ((await response.json()) as { firstSeq: number }).firstSeq;
+}
+
+/** A server env that keeps 50 events per room, trimming every 50 ms. */
+export const SHORT_HISTORY = { HISTORY_MAX_EVENTS: '50', HISTORY_TRIM_INTERVAL_MS: '50' };
+
+/**
+ * Resolves once the room no longer keeps `seq` (its first kept seq is past it); rejects after
+ * `timeoutMs`. A poll: the server trims on its own timer, seen only through REST.
+ */
+export function untilTrimmedPast(
+  baseUrl: string,
+  token: string,
+  room: string,
+  seq: number,
+  timeoutMs: number,
+): Promise<void> {
+  return eventuallyAsync(
+    async () => (await roomFirstSeq(baseUrl, token, room)) > seq,
+    timeoutMs,
+    `history trimmed past seq ${seq}`,
+  );
 }
 
 /**

@@ -154,3 +154,17 @@ export async function openStream(
     throw new Error(`stream refused: ${result.status} ${JSON.stringify(result.body)}`);
   return result;
 }
+
+/** Opens a stream that the server must refuse; resolves to the refusal, failing the test (closing the stream) when it is accepted. */
+export async function refusedStream(
+  baseUrl: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<StreamRefusal> {
+  const result = await SseTestStream.open(baseUrl, path, headers);
+  if (result instanceof SseTestStream) {
+    result.close();
+    throw new Error(`${path} was not refused`);
+  }
+  return result;
+}

@@ -3,7 +3,10 @@ import { EventEmitter } from 'node:events';
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { afterEach, beforeEach } from 'vitest';
+import type { TestDatabase } from './databases.js';
 import { onEvent, when } from './eventually.js';
+import { type TestServer, startTestServer } from './test-server.js';
 
 /** A webhook body as the contract shapes it. */
 export interface WebhookPayload {
@@ -94,6 +97,66 @@ export async function startWebhookReceiver(secret: string, port = 0): Promise<We
         server.close(() => resolve());
       }),
   });
+}
+
+/** Each test's database, receiver and server, as `useWebhookServer` sets them up. */
+export interface WebhookFixture {
+  readonly secret: string;
+  readonly database: TestDatabase;
+  readonly receiver: WebhookReceiver;
+  /** The server `start` started (throws before that). */
+  readonly server: TestServer;
+  /** Starts the server against the receiver; `env` adds to or overrides the webhook settings. */
+  start(env?: Record<string, string>): Promise<void>;
+}
+
+/**
+ * Before each test, opens a database with `open` and starts a receiver (one secret for the suite);
+ * after it, stops the server, the receiver and the database. The test starts the server itself,
+ * with WEBHOOK_URL, WEBHOOK_SECRET and WEBHOOK_RETRY_BASE_MS = `retryBaseMs` set.
+ */
+export function useWebhookServer(open: () => Promise<TestDatabase>, retryBaseMs: number): WebhookFixture {
+  const secret = webhookSecret();
+  let database: TestDatabase | undefined;
+  let receiver: WebhookReceiver | undefined;
+  let server: TestServer | undefined;
+  beforeEach(async () => {
+    database = await open();
+    receiver = await startWebhookReceiver(secret);
+  });
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+    await receiver?.close();
+    await database?.dispose();
+  });
+  const set = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`no ${what} yet`);
+    return value;
+  };
+  return {
+    secret,
+    get database() {
+      return set(database, 'database');
+    },
+    get receiver() {
+      return set(receiver, 'receiver');
+    },
+    get server() {
+      return set(server, 'server: call start()');
+    },
+    async start(env = {}) {
+      server = await startTestServer(
+        {
+          WEBHOOK_URL: set(receiver, 'receiver').url,
+          WEBHOOK_SECRET: secret,
+          WEBHOOK_RETRY_BASE_MS: String(retryBaseMs),
+          ...env,
+        },
+        set(database, 'database'),
+      );
+    },
+  };
 }
 
 /** A port nothing listens on right now (to start a receiver on later). */

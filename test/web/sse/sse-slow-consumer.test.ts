@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChildServer, spawnServer } from '../../support/child-server.js';
 import { publishOverSockets, seqRange } from '../../support/delivery-subscriber.js';
-import { onEvent, when } from '../../support/eventually.js';
 import { bearer, createRoom } from '../../support/rest.js';
 import { type SseTestStream, openStream } from '../../support/sse-test-client.js';
 import { signToken } from '../../support/tokens.js';
@@ -37,11 +36,6 @@ describe('a paused event-stream reader', () => {
     const healthy = await Promise.all(Array.from({ length: HEALTHY_STREAMS }, () => streamOf(room)));
     const socket = await WsTestClient.connect(server.wsUrl, service);
     await socket.request({ op: 'join', room });
-    const socketSeqs: number[] = [];
-    socket.socket.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as { op: string; seq?: number };
-      if (frame.op === 'event') socketSeqs.push(frame.seq!);
-    });
     const paused = await streamOf(room);
     await paused.waitFor(() => paused.messages.length > 0, 'ready');
     // Stop reading: the kernel buffers fill, then the server's queue for this stream does.
@@ -61,13 +55,8 @@ describe('a paused event-stream reader', () => {
       expect(stream.ids).toEqual(expected);
       expect(stream.isEnded).toBe(false);
     }
-    await when(
-      () => socketSeqs.length >= EVENTS,
-      onEvent(socket.socket, 'message'),
-      120_000,
-      'every event on the socket',
-    );
-    expect(socketSeqs).toEqual(expected);
+    await socket.waitFor(() => socket.events().length >= EVENTS, 120_000, 'every event on the socket');
+    expect(socket.events().map((event) => event.seq)).toEqual(expected);
     expect(socket.closeCode).toBeUndefined();
 
     await resumedAfterOverflow;

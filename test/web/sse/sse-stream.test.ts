@@ -2,15 +2,10 @@ import { once } from 'node:events';
 import { createConnection } from 'node:net';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { publishOverRest, roomFirstSeq, seqRange } from '../../support/delivery-subscriber.js';
+import { SHORT_HISTORY, publishOverRest, seqRange, untilTrimmedPast } from '../../support/delivery-subscriber.js';
 import { eventuallyAsync, onEvent, when } from '../../support/eventually.js';
-import { bearer, createRoom } from '../../support/rest.js';
-import {
-  type SseTestStream,
-  type StreamRefusal,
-  openStream,
-  SseTestStream as Stream,
-} from '../../support/sse-test-client.js';
+import { bearer, createRoom, publishEvent } from '../../support/rest.js';
+import { SseTestStream, openStream, refusedStream } from '../../support/sse-test-client.js';
 import { type TestServer, startTestServer } from '../../support/test-server.js';
 import { signToken } from '../../support/tokens.js';
 import { WsTestClient } from '../../support/ws-test-client.js';
@@ -41,21 +36,21 @@ async function newRoom(): Promise<string> {
   return id;
 }
 
-/** Opens `/v1/rooms/<room>/stream<query>` as `token`'s user; closed after the test. */
-async function streamOf(room: string, token = ann, query = '', headers: Record<string, string> = {}) {
-  const stream = await openStream(server.baseUrl, `/v1/rooms/${room}/stream${query}`, { ...bearer(token), ...headers });
+/** Opens `/v1/rooms/<room>/stream<query>` on `target` as `token`'s user; closed after the test. */
+async function streamOf(
+  room: string,
+  token = ann,
+  query = '',
+  headers: Record<string, string> = {},
+  target: TestServer = server,
+) {
+  const stream = await openStream(target.baseUrl, `/v1/rooms/${room}/stream${query}`, { ...bearer(token), ...headers });
   open.push(stream);
   return stream;
 }
 
-async function refusal(path: string, headers: Record<string, string> = {}): Promise<StreamRefusal> {
-  const result = await Stream.open(server.baseUrl, path, headers);
-  if (result instanceof Stream) {
-    result.close();
-    throw new Error(`${path} was not refused`);
-  }
-  return result;
-}
+/** Requests `path` on this file's server, which must refuse it. */
+const refusal = (path: string, headers: Record<string, string> = {}) => refusedStream(server.baseUrl, path, headers);
 
 async function publish(room: string, type = 'chat', data: unknown = { type }): Promise<Record<string, unknown>> {
   const response = await request(server.baseUrl)
@@ -254,9 +249,9 @@ describe('refusals before the stream starts, as JSON errors', () => {
     // A slot is free again once the server has seen the stream end.
     await eventuallyAsync(
       async () => {
-        const result = await Stream.open(server.baseUrl, `/v1/rooms/${room}/stream`, bearer(carl));
-        if (result instanceof Stream) open.push(result);
-        return result instanceof Stream;
+        const result = await SseTestStream.open(server.baseUrl, `/v1/rooms/${room}/stream`, bearer(carl));
+        if (result instanceof SseTestStream) open.push(result);
+        return result instanceof SseTestStream;
       },
       5_000,
       'a free slot',
@@ -267,7 +262,7 @@ describe('refusals before the stream starts, as JSON errors', () => {
 describe('history and the stream', () => {
   let trimmed: TestServer;
   beforeAll(async () => {
-    trimmed = await startTestServer({ HISTORY_MAX_EVENTS: '50', HISTORY_TRIM_INTERVAL_MS: '50' });
+    trimmed = await startTestServer(SHORT_HISTORY);
   });
   afterAll(() => trimmed?.stop());
 
@@ -275,20 +270,11 @@ describe('history and the stream', () => {
     const room = 'trimmed';
     await createRoom(trimmed.baseUrl, ann, room);
     await publishOverRest(trimmed.baseUrl, service, room, 120);
-    // A poll: the server trims on its own timer, seen only through REST.
-    await eventuallyAsync(
-      async () => (await roomFirstSeq(trimmed.baseUrl, service, room)) > 2,
-      20_000,
-      'history trimmed past seq 2',
-    );
-    const stream = await openStream(trimmed.baseUrl, `/v1/rooms/${room}/stream`, {
-      ...bearer(ann),
-      'last-event-id': '1',
-    });
-    open.push(stream);
+    await untilTrimmedPast(trimmed.baseUrl, service, room, 2, 20_000);
+    const stream = await streamOf(room, ann, '', { 'last-event-id': '1' }, trimmed);
     await stream.waitFor(() => stream.messages.length > 0, 'ready');
     expect(stream.data('ready')[0]).toMatchObject({ seq: 120, recovered: false });
-    await request(trimmed.baseUrl).post(`/v1/rooms/${room}/events`).set(bearer(service)).send({ type: 'x', data: 1 });
+    await publishEvent(trimmed.baseUrl, service, room, { type: 'x', data: 1 });
     await arrival(stream, 121);
     expect(stream.seqs).toEqual([121]);
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnServer } from '../../support/child-server.js';
 import { type TestDatabase, postgresTestDatabase } from '../../support/databases.js';
-import { bearer, createRoom } from '../../support/rest.js';
+import { createRoom, joinRoom } from '../../support/rest.js';
 import { serviceUrl, skipReason } from '../../support/services.js';
 import { signToken } from '../../support/tokens.js';
 import { eventuallyAsync } from '../../support/eventually.js';
@@ -67,7 +67,7 @@ describe.each(cases)('webhooks across kill -9 on %s', (_name, makeStorage, skip)
       const bob = await signToken('bob');
       const first = await spawnServer(env);
       await createRoom(first.baseUrl, ann, 'lobby');
-      await fetch(`${first.baseUrl}/v1/rooms/lobby/members/me`, { method: 'PUT', headers: bearer(bob) });
+      await joinRoom(first.baseUrl, bob, 'lobby');
       const client = await WsTestClient.connect(first.wsUrl, bob);
       await client.request({ op: 'join', room: 'lobby' });
       // The receiver is down: the first attempt fails, and the server dies while the messages wait
