@@ -1,5 +1,11 @@
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
-import { Emitter } from './emitter.js';
+import {
+  type ClientEvents,
+  type ConnectionState,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  StatefulClient,
+  type StateChange,
+} from './client-state.js';
 import { type Environment, defaultEnvironment } from './environment.js';
 import { RoomcastError } from './errors.js';
 import {
@@ -11,13 +17,15 @@ import {
   TOKEN_SUBPROTOCOL_PREFIX,
   parseServerFrame,
 } from './protocol.js';
-import { Reconnector, type RetryInfo } from './reconnector.js';
+import { Reconnector } from './reconnector.js';
 import { type Request, Requests } from './requests.js';
-import { currentToken, tokenError } from './tokens.js';
+import { currentToken, requireTokenSource, tokenError } from './tokens.js';
 import { type JoinOptions, Room, type RoomTransport } from './room.js';
 import { RoomcastStreamClient, type StreamConnectOptions } from './stream-client.js';
 import type { EventMap } from './room-event.js';
 import { type SocketLike, type WebSocketConstructor, globalWebSocket } from './socket.js';
+
+export type { ClientEvents, ConnectionState, StateChange };
 
 export interface ConnectOptions {
   /** `websocket` (the default): one WebSocket for every room, read and write. For `sse`, see StreamConnectOptions. */
@@ -37,23 +45,6 @@ export interface ConnectOptions {
   readonly environment?: Environment;
 }
 
-/** `connecting` until the first connection opens; `reconnecting` after any drop; `closed` only by `close()`. */
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-export interface StateChange {
-  readonly state: ConnectionState;
-  readonly previous: ConnectionState;
-}
-
-export interface ClientEvents {
-  state: StateChange;
-  retry: RetryInfo;
-  /** Connection-level problems: `getToken` failed, or a fixed token expired (the client then closes). */
-  error: RoomcastError;
-}
-
-const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-
 /**
  * Opens a client, reconnected automatically until `close()`: one WebSocket for every room it
  * joins, or with `transport: 'sse'` one Server-Sent Events stream a room (read-only).
@@ -65,8 +56,7 @@ export function connect(options: ConnectOptions | StreamConnectOptions): Roomcas
 }
 
 /** One WebSocket connection, kept open across drops; rooms are rejoined on it with `since`. */
-export class RoomcastClient extends Emitter<ClientEvents> {
-  private currentState: ConnectionState = 'connecting';
+export class RoomcastClient extends StatefulClient {
   private socket: SocketLike | undefined;
   private isSocketOpen = false;
   private readonly rooms = new Map<string, Room<object>>();
@@ -79,8 +69,7 @@ export class RoomcastClient extends Emitter<ClientEvents> {
     super();
     const url = new URL(options.url);
     if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new TypeError('url must be ws:// or wss://');
-    if (options.token === undefined && options.getToken === undefined)
-      throw new TypeError('token or getToken is required');
+    requireTokenSource(options);
     const WebSocketClass = options.WebSocket ?? globalWebSocket();
     if (!WebSocketClass)
       throw new TypeError('no global WebSocket: pass options.WebSocket (in Node 20, the ws package)');
@@ -95,16 +84,12 @@ export class RoomcastClient extends Emitter<ClientEvents> {
     this.reconnector.start();
   }
 
-  get state(): ConnectionState {
-    return this.currentState;
-  }
-
   /**
    * Receives a room on this client's connection (joining it as a member if need be), now or as
    * soon as the connection opens. Joining a room this client already has returns that room.
    */
   join<E extends object = EventMap>(roomId: string, options: JoinOptions = {}): Room<E> {
-    if (this.currentState === 'closed') throw new RoomcastError('unavailable', 'the client is closed');
+    if (this.state === 'closed') throw new RoomcastError('unavailable', 'the client is closed');
     const existing = this.rooms.get(roomId);
     if (existing) return existing as Room<E>;
     const room = new Room<E>(roomId, options, this.transport);
@@ -115,7 +100,7 @@ export class RoomcastClient extends Emitter<ClientEvents> {
 
   /** Closes the connection for good: pending ops fail with `unavailable`. Resolves once the socket has closed. */
   close(): Promise<void> {
-    if (this.currentState === 'closed') return Promise.resolve();
+    if (this.state === 'closed') return Promise.resolve();
     this.setState('closed');
     this.reconnector.stop();
     const closed = new RoomcastError('unavailable', 'the client is closed');
@@ -155,7 +140,7 @@ export class RoomcastClient extends Emitter<ClientEvents> {
 
   /** Sends an op now when connected, queues it otherwise (ops queued while disconnected go out in order on the next connection). */
   private submit(request: Request): void {
-    if (this.currentState === 'closed') request.settle(new RoomcastError('unavailable', 'the client is closed'));
+    if (this.state === 'closed') request.settle(new RoomcastError('unavailable', 'the client is closed'));
     else if (this.isSocketOpen) this.send(request);
     else this.requests.enqueue(request);
   }
@@ -174,10 +159,10 @@ export class RoomcastClient extends Emitter<ClientEvents> {
     let socket: SocketLike;
     try {
       const token = await currentToken(this.options);
-      if (this.currentState === 'closed') return;
+      if (this.state === 'closed') return;
       socket = new this.WebSocketClass(this.options.url, [SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX + token]);
     } catch (error) {
-      if (this.currentState === 'closed') return;
+      if (this.state === 'closed') return;
       this.emit('error', tokenError(error));
       this.retry(undefined);
       return;
@@ -217,11 +202,7 @@ export class RoomcastClient extends Emitter<ClientEvents> {
     this.isSocketOpen = false;
     this.requests.failAwaiting(new RoomcastError('unavailable', `the connection closed (${code}) before the reply`));
     for (const room of this.rooms.values()) room.disconnected();
-    if (code === CloseCode.TokenExpired && !this.options.getToken) {
-      this.emit('error', new RoomcastError('unauthenticated', 'the token expired: pass getToken to renew it'));
-      void this.close();
-      return;
-    }
+    if (code === CloseCode.TokenExpired && !this.options.getToken) return this.tokenExpired();
     this.retry(code);
   }
 
@@ -229,12 +210,5 @@ export class RoomcastClient extends Emitter<ClientEvents> {
     const retry = this.reconnector.schedule(closeCode);
     this.setState('reconnecting');
     this.emit('retry', retry);
-  }
-
-  private setState(state: ConnectionState): void {
-    const previous = this.currentState;
-    if (state === previous) return;
-    this.currentState = state;
-    this.emit('state', { state, previous });
   }
 }

@@ -1,12 +1,11 @@
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
-import type { ClientEvents, ConnectionState } from './client.js';
-import { Emitter } from './emitter.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, StatefulClient } from './client-state.js';
 import { type Environment, defaultEnvironment } from './environment.js';
 import { RoomcastError } from './errors.js';
 import { type JoinOptions, Room } from './room.js';
 import type { EventMap } from './room-event.js';
 import { RoomStream, type StreamOwner, type StreamSettings } from './room-stream.js';
-import type { TokenSource } from './tokens.js';
+import { type TokenSource, requireTokenSource } from './tokens.js';
 
 /** `connect` with `transport: 'sse'`: read-only rooms over Server-Sent Events, one stream a room. */
 export interface StreamConnectOptions extends TokenSource {
@@ -22,15 +21,12 @@ export interface StreamConnectOptions extends TokenSource {
   readonly environment?: Environment;
 }
 
-const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-
 /**
  * A client whose rooms each arrive as a Server-Sent Events stream: the WebSocket client's rooms,
  * events and reconnects, for readers that cannot hold a WebSocket. Its state sums up its streams:
  * `connecting` until one opens, `reconnecting` while any waits to reconnect, `open` otherwise.
  */
-export class RoomcastStreamClient extends Emitter<ClientEvents> {
-  private currentState: ConnectionState = 'connecting';
+export class RoomcastStreamClient extends StatefulClient {
   private readonly rooms = new Map<string, { readonly room: Room<object>; readonly stream: RoomStream }>();
   private readonly settings: StreamSettings;
   private readonly owner: StreamOwner;
@@ -39,9 +35,7 @@ export class RoomcastStreamClient extends Emitter<ClientEvents> {
     super();
     const url = new URL(options.url);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('url must be http:// or https://');
-    if (options.token === undefined && options.getToken === undefined) {
-      throw new TypeError('token or getToken is required');
-    }
+    requireTokenSource(options);
     const fetchFunction = options.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
     if (!fetchFunction) throw new TypeError('no global fetch: pass options.fetch');
     this.settings = {
@@ -57,10 +51,7 @@ export class RoomcastStreamClient extends Emitter<ClientEvents> {
       changed: () => this.updateState(),
       retrying: (retry) => this.emit('retry', retry),
       failed: (error) => this.emit('error', error),
-      tokenExpired: () => {
-        this.emit('error', new RoomcastError('unauthenticated', 'the token expired: pass getToken to renew it'));
-        void this.close();
-      },
+      tokenExpired: () => this.tokenExpired(),
       forget: (room) => {
         if (this.rooms.get(room.id)?.room === room) this.rooms.delete(room.id);
         this.updateState();
@@ -68,13 +59,9 @@ export class RoomcastStreamClient extends Emitter<ClientEvents> {
     };
   }
 
-  get state(): ConnectionState {
-    return this.currentState;
-  }
-
   /** Streams a room (the user must be a member already, or hold a service token). Joining a room this client already has returns that room. */
   join<E extends object = EventMap>(roomId: string, options: JoinOptions = {}): Room<E> {
-    if (this.currentState === 'closed') throw new RoomcastError('unavailable', 'the client is closed');
+    if (this.state === 'closed') throw new RoomcastError('unavailable', 'the client is closed');
     const existing = this.rooms.get(roomId);
     if (existing) return existing.room as Room<E>;
     const stream = new RoomStream(this.settings, this.owner);
@@ -86,7 +73,7 @@ export class RoomcastStreamClient extends Emitter<ClientEvents> {
 
   /** Closes every stream for good: rooms end, pending ops fail with `unavailable`. */
   close(): Promise<void> {
-    if (this.currentState === 'closed') return Promise.resolve();
+    if (this.state === 'closed') return Promise.resolve();
     this.setState('closed');
     const closed = new RoomcastError('unavailable', 'the client is closed');
     for (const { room } of [...this.rooms.values()]) room.end(closed);
@@ -94,16 +81,9 @@ export class RoomcastStreamClient extends Emitter<ClientEvents> {
   }
 
   private updateState(): void {
-    if (this.currentState === 'closed') return;
+    if (this.state === 'closed') return;
     const streams = [...this.rooms.values()].map(({ stream }) => stream);
     if (streams.some((stream) => stream.isRetrying)) this.setState('reconnecting');
-    else if (this.currentState !== 'connecting' || streams.some((stream) => stream.hasOpened)) this.setState('open');
-  }
-
-  private setState(state: ConnectionState): void {
-    const previous = this.currentState;
-    if (state === previous) return;
-    this.currentState = state;
-    this.emit('state', { state, previous });
+    else if (this.state !== 'connecting' || streams.some((stream) => stream.hasOpened)) this.setState('open');
   }
 }

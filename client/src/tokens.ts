@@ -16,3 +16,8 @@ export function tokenError(error: unknown): RoomcastError {
   const reason = error instanceof Error ? error.message : String(error);
   return new RoomcastError('unauthenticated', `could not get a usable token: ${reason}`);
 }
+
+/** Refuses options that give no way to get a token. */
+export function requireTokenSource(source: TokenSource): void {
+  if (source.token === undefined && source.getToken === undefined) throw new TypeError('token or getToken is required');
+}
