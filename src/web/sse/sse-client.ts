@@ -5,14 +5,7 @@ import { CloseCode } from '../hub/close-codes.js';
 import type { MessageEncoding } from '../hub/outbound-message.js';
 import type { Announcement } from '../hub/subscription-start.js';
 import { QueuedClient } from '../hub/queued-client.js';
-import {
-  SSE_CHUNKED_ENCODING,
-  SSE_ENCODING,
-  SSE_PING,
-  SSE_PING_CHUNK,
-  asChunk,
-  streamMessage,
-} from './sse-encoding.js';
+import { CHUNKED_FRAMING, PLAIN_FRAMING, type SseFraming, streamMessage } from './sse-encoding.js';
 import { SseWriter } from './sse-writer.js';
 
 const STREAM_HEADERS = {
@@ -36,11 +29,9 @@ export interface SseClientEvents extends ClientEvents<SseClient> {
  * that ends the response. Its end is driven by the response's `close`.
  */
 export class SseClient extends QueuedClient<Buffer> {
-  protected encoding: MessageEncoding<Buffer> = SSE_ENCODING;
+  /** Plain until the head goes out to an HTTP/1.1 reader: chunked from then on. */
+  private framing: SseFraming = PLAIN_FRAMING;
   private writer: SseWriter | undefined;
-  /** Frames the stream's own messages as the encoding frames the Hub's. */
-  private frame = (bytes: Buffer): Buffer => bytes;
-  private pingBytes: Buffer = SSE_PING;
 
   constructor(
     private readonly res: ServerResponse,
@@ -53,6 +44,10 @@ export class SseClient extends QueuedClient<Buffer> {
     res.once('close', () => this.ended());
   }
 
+  protected get encoding(): MessageEncoding<Buffer> {
+    return this.framing.encoding;
+  }
+
   get isStarted(): boolean {
     return this.writer !== undefined;
   }
@@ -60,7 +55,7 @@ export class SseClient extends QueuedClient<Buffer> {
   /** Answers 200 with the stream's headers and sends `event: ready` with the room's state; nothing once closing. */
   start(announcement: Announcement): void {
     if (!this.isOpen || !this.begin()) return;
-    this.enqueue(this.frame(streamMessage('ready', announcement)));
+    this.enqueue(this.framing.frame(streamMessage('ready', announcement)));
   }
 
   /** A stream is its one room: once its user has left the room, the stream is over (1000). */
@@ -93,20 +88,16 @@ export class SseClient extends QueuedClient<Buffer> {
     // After its end, only the reader taking the rest lets the response finish; until then, no sign of life.
     if (this.res.writableEnded) return;
     // Beside the queue, as a WebSocket ping goes beside the frames: written once the reader takes what is before it.
-    this.writer.write(this.pingBytes, () => this.markAlive());
+    this.writer.write(this.framing.ping, () => this.markAlive());
   }
 
   /** Sends the stream's head unless sent already; false when the request was answered otherwise. */
   private begin(): boolean {
     if (this.writer) return true;
     if (this.res.headersSent) return false;
-    // HTTP/1.1: the chunked transfer coding, each message framed once for every stream; an HTTP/1.0
-    // reader cannot take chunks, and gets plain bytes (node ends such a response with its connection).
     if (this.res.req.httpVersion !== '1.0') {
       this.res.setHeader('Transfer-Encoding', 'chunked');
-      this.encoding = SSE_CHUNKED_ENCODING;
-      this.frame = asChunk;
-      this.pingBytes = SSE_PING_CHUNK;
+      this.framing = CHUNKED_FRAMING;
     }
     this.res.writeHead(200, STREAM_HEADERS);
     this.res.flushHeaders();
