@@ -6,11 +6,16 @@
 export class UserConnections {
   private readonly byUser = new Map<string, number>();
 
-  constructor(readonly maxPerUser: number) {}
+  constructor(private readonly maxPerUser: number) {}
 
   /** Whether the user may open one more. */
   hasRoomFor(userId: string): boolean {
     return (this.byUser.get(userId) ?? 0) < this.maxPerUser;
+  }
+
+  /** Why one more is refused, when it is. */
+  get refusal(): string {
+    return `a user may hold at most ${this.maxPerUser} connections`;
   }
 
   opened(userId: string): void {

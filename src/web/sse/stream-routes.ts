@@ -79,7 +79,7 @@ async function stream(deps: StreamRouteDeps, res: ServerResponse, request: Subsc
   const user = currentUser(res);
   const log = { userId: user.id, room: request.room };
   if (!userConnections.hasRoomFor(user.id)) {
-    throw new ApiError('rate_limited', `a user may hold at most ${userConnections.maxPerUser} connections`);
+    throw new ApiError('rate_limited', userConnections.refusal);
   }
   userConnections.opened(user.id);
   res.on('error', (error) => logger.debug({ err: error, ...log }, 'stream error'));

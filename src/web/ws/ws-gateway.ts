@@ -124,7 +124,7 @@ export class WsGateway {
     // From this check to `connect` nothing awaits, so concurrent upgrades cannot both slip under the limit.
     const { userConnections } = this.deps;
     if (!userConnections.hasRoomFor(identity.user.id)) {
-      return refuseUpgrade(socket, 'rate_limited', `a user may hold at most ${userConnections.maxPerUser} connections`);
+      return refuseUpgrade(socket, 'rate_limited', userConnections.refusal);
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.connect(ws, identity));
   }
