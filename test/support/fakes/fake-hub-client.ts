@@ -2,16 +2,11 @@ import type { User } from '../../../src/domain/user.js';
 import type { HubClient } from '../../../src/web/hub/hub-client.js';
 import type { OutboundMessage } from '../../../src/web/hub/outbound-message.js';
 import { type Frame, WEBSOCKET_ENCODING } from '../../../src/web/ws/codec.js';
+import type { PublishedEvent } from '../rest.js';
 
-/** An `event` push as a client reads it off the wire. */
-export interface PushedEventFrame {
+/** An `event` push as a client reads it off the wire: the Event, as REST answers it, with its op. */
+export interface PushedEventFrame extends PublishedEvent {
   readonly op: 'event';
-  readonly room: string;
-  readonly seq: number;
-  readonly type: string;
-  readonly data: unknown;
-  readonly sender: string;
-  readonly at: string;
 }
 
 /** A `HubClient` that keeps every message it is given; `onEnqueue` runs inside the Hub's fan-out. */
